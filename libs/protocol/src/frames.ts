@@ -1,0 +1,43 @@
+/**
+ * Action Cable frames, as ../shared/spec/wire-protocol.md defines them.
+ * Types only: encoding and decoding live with their users (the gateway's protocol/).
+ */
+
+/** Sub-protocols the gateway can speak, in the order of preference. */
+export const ACTIONCABLE_V1_JSON = 'actioncable-v1-json';
+export const ACTIONCABLE_V1_EXT_JSON = 'actioncable-v1-ext-json';
+
+/** Reasons a server gives in a `disconnect` frame. */
+export type DisconnectReason = 'unauthorized' | 'server_restart' | 'remote' | 'server_error' | (string & {});
+
+/** Frames the server sends. */
+export type ServerFrame =
+  | { type: 'welcome'; sid?: string; restored?: boolean; restored_ids?: string[] }
+  | { type: 'ping'; message: number }
+  | { type: 'disconnect'; reason: DisconnectReason; reconnect: boolean }
+  | { type: 'confirm_subscription'; identifier: string }
+  | { type: 'reject_subscription'; identifier: string }
+  | { type: 'confirm_history'; identifier: string }
+  | { type: 'reject_history'; identifier: string }
+  | { identifier: string; message: unknown; stream_id?: string; epoch?: string; offset?: number };
+
+/** Position of a client in a stream's history (extended protocol). */
+export interface StreamPosition {
+  epoch: string;
+  offset: number;
+}
+
+/** History request of the extended protocol. */
+export interface HistoryRequest {
+  since?: number;
+  streams?: Record<string, StreamPosition>;
+}
+
+/** Commands a client sends, after validation. */
+export type ClientCommand =
+  | { command: 'subscribe'; identifier: string }
+  | { command: 'unsubscribe'; identifier: string }
+  | { command: 'message'; identifier: string; data: string }
+  | { command: 'pong' }
+  | { command: 'history'; identifier: string; history: HistoryRequest }
+  | { command: 'whisper'; identifier: string; data: unknown };

@@ -1,0 +1,4 @@
+export * from './rpc.types.js';
+export * from './rpc.constants.js';
+export * from './publication.js';
+export * from './frames.js';
