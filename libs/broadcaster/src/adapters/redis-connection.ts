@@ -1,0 +1,93 @@
+import { Logger } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { backoffDelay } from '../backoff.js';
+import { BroadcastError, describeCause } from '../broadcast.errors.js';
+import type { BroadcasterOptions } from '../broadcaster-options.js';
+
+/** A URL safe for logs and error messages: the password is masked. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<unparsable URL>';
+  }
+}
+
+/**
+ * The ioredis connection shared by the `redis` and `redisx` adapters, with the failure bounds made explicit:
+ *
+ * - Reconnects forever with exponential backoff (`retryBaseDelayMs` doubling up to `retryMaxDelayMs`), so
+ *   publishing resumes by itself once Redis is back; an app is never left with a dead client.
+ * - While disconnected, commands wait in ioredis' offline queue, but only through `retries` reconnect
+ *   attempts (`maxRetriesPerRequest`): then ioredis fails them with `MaxRetriesPerRequestError` and removes
+ *   them from the queue. `commandTimeout = publishTimeoutMs` is the wall-clock backstop (also a server that
+ *   accepts but never answers). The queue's length is bounded by the service's `maxPending`.
+ * - So a caller learns within `publishTimeoutMs` that Redis is unreachable. A publish rejected by the
+ *   timeout (not by the retry limit) may still be sent after a reconnect: "rejected" means "not confirmed".
+ */
+export class RedisConnection {
+  /** The ioredis client; `commands` is the only thing adapters should call on it. */
+  readonly client: Redis;
+  /** The server URL with the password masked, for messages. */
+  readonly displayUrl: string;
+  private readonly logger: Logger;
+  private closed = false;
+  private outage = false;
+
+  constructor(options: BroadcasterOptions, role: string) {
+    this.displayUrl = redactUrl(options.redisUrl);
+    this.logger = new Logger(`Broadcaster:${role}`);
+    this.client = new Redis(options.redisUrl, {
+      retryStrategy: (attempt) => backoffDelay(attempt, options.retryBaseDelayMs, options.retryMaxDelayMs),
+      maxRetriesPerRequest: options.retries,
+      commandTimeout: options.publishTimeoutMs,
+      connectTimeout: options.publishTimeoutMs,
+      enableOfflineQueue: true,
+      connectionName: `anycable-broadcaster-${role}`,
+    });
+    // One warning per outage, one notice on recovery: a down Redis must not flood the log every backoff.
+    this.client.on('error', (error: Error) => {
+      if (this.outage || this.closed) return;
+      this.outage = true;
+      this.logger.warn(`Redis ${this.displayUrl} unreachable, reconnecting with backoff: ${error.message}`);
+    });
+    this.client.on('ready', () => {
+      if (!this.outage) return;
+      this.outage = false;
+      this.logger.log(`Redis ${this.displayUrl} reachable again`);
+    });
+  }
+
+  /** Runs one command for a publish; a failure becomes a `BroadcastError` describing `what`. */
+  async run<T>(what: string, command: (client: Redis) => Promise<T>): Promise<T> {
+    if (this.closed) throw new BroadcastError(`${what} on ${this.displayUrl} refused: the broadcaster is closed`);
+    try {
+      return await command(this.client);
+    } catch (cause) {
+      throw new BroadcastError(`${what} on ${this.displayUrl} failed: ${describeCause(cause)}`, { cause });
+    }
+  }
+
+  /** Sends QUIT after the commands already queued; drops the socket if that takes longer than `timeoutMs`. */
+  async close(timeoutMs: number): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.client.status === 'end') return;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.client.quit(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`QUIT not answered within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } catch (error) {
+      this.logger.warn(`closing Redis ${this.displayUrl} uncleanly: ${describeCause(error)}`);
+    } finally {
+      clearTimeout(timer);
+      this.client.disconnect();
+    }
+  }
+}
