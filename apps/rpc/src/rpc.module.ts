@@ -1,0 +1,28 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { CableModule } from '#libs/cable';
+import { BroadcastContext, BroadcastModule } from '#libs/broadcaster';
+import { AppConnection } from './app/app.connection.js';
+import { JwtAuthenticator } from './app/auth/jwt-authenticator.js';
+import { ActuatorChannel } from './app/channels/actuator.channel.js';
+import { CommentsChannel } from './app/channels/comments.channel.js';
+import { RPC_CONFIG, type RpcConfig } from './config/rpc-config.js';
+
+/**
+ * The RPC app: the cable framework serving the demo's connection and channels, and the broadcaster
+ * (configured from the `ANYCABLE_*` env) they publish through. The connection and the channels are
+ * plain providers here: the cable module finds them by discovery.
+ */
+@Module({})
+export class RpcModule {
+  static register(config: RpcConfig): DynamicModule {
+    return {
+      module: RpcModule,
+      imports: [
+        BroadcastModule.forRoot({ global: true }),
+        // Each call runs in BroadcastContext so `broadcast(..., { toOthers: true })` skips the calling session.
+        CableModule.forRoot({ maxConcurrentCalls: config.maxConcurrentCalls, sessionContext: BroadcastContext }),
+      ],
+      providers: [{ provide: RPC_CONFIG, useValue: config }, JwtAuthenticator, AppConnection, CommentsChannel, ActuatorChannel],
+    };
+  }
+}
