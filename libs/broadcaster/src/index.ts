@@ -8,3 +8,6 @@ export * from './broadcaster-options.resolver.js';
 export * from './adapters/broadcast-adapter.js';
 export * from './adapters/broadcast-adapter.factory.js';
 export * from './adapters/redis.adapter.js';
+export * from './adapters/redisx.adapter.js';
+export * from './adapters/http.adapter.js';
+export * from './adapters/nats.adapter.js';

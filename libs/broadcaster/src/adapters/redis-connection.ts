@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { backoffDelay } from '../backoff.js';
 import { BroadcastError, describeCause } from '../broadcast.errors.js';
 import type { BroadcasterOptions } from '../broadcaster-options.js';
+import { withTimeout } from '../with-timeout.js';
 
 /** A URL safe for logs and error messages: the password is masked. */
 export function redactUrl(url: string): string {
@@ -75,18 +76,11 @@ export class RedisConnection {
     if (this.closed) return;
     this.closed = true;
     if (this.client.status === 'end') return;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        this.client.quit(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`QUIT not answered within ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
+      await withTimeout(this.client.quit(), timeoutMs, `QUIT not answered within ${timeoutMs} ms`);
     } catch (error) {
       this.logger.warn(`closing Redis ${this.displayUrl} uncleanly: ${describeCause(error)}`);
     } finally {
-      clearTimeout(timer);
       this.client.disconnect();
     }
   }
