@@ -1,0 +1,182 @@
+import { resolve } from 'node:path';
+import { REPO_ROOT } from '../../test/support/index.js';
+import { PEER_IDS, type PeerId } from './peers/peer.js';
+
+/** The measurements a run can make. */
+export type ScenarioName = 'broadcast' | 'connect' | 'idle' | 'rpc';
+export const SCENARIO_NAMES: readonly ScenarioName[] = ['broadcast', 'connect', 'idle', 'rpc'];
+
+/** How the rpc scenario makes commands (see load/worker-messages.ts CommandMode). */
+export type RpcMode = 'message' | 'subscribe-cycle';
+
+/** Everything a run is told, after defaults. */
+export interface BenchOptions {
+  scenarios: ScenarioName[];
+  peers: PeerId[];
+  /** Clients of the broadcast, connect and idle scenarios. */
+  connections: number;
+  /** Measured broadcasts. */
+  broadcasts: number;
+  /** Broadcasts sent first and not measured (JIT warm-up of every process). */
+  warmup: number;
+  /** Broadcasts per second. */
+  rate: number;
+  /** Padding of each broadcast payload, in bytes. */
+  payloadBytes: number;
+  /** Load worker processes sharing the clients. */
+  workers: number;
+  /** Connection attempts in flight per worker. */
+  concurrency: number;
+  /** How long the idle scenario holds its clients before measuring. */
+  idleSeconds: number;
+  /** Length of the rpc scenario's command run. */
+  rpcSeconds: number;
+  /** Clients sending commands (one in flight each) in the rpc scenario. */
+  rpcClients: number;
+  rpcMode: RpcMode;
+  /** Where the results go. */
+  outDir: string;
+  /** Names the result files: <label>.json, <label>.md, <label>-broadcast-latency.svg. */
+  label: string;
+  quick: boolean;
+  /** Write a V8 CPU profile of each measured server into <outDir>/profiles/. */
+  cpuProf: boolean;
+}
+
+type NumericOption = { [K in keyof BenchOptions]: BenchOptions[K] extends number ? K : never }[keyof BenchOptions];
+
+const NUMERIC_FLAGS: Record<string, NumericOption> = {
+  connections: 'connections',
+  broadcasts: 'broadcasts',
+  warmup: 'warmup',
+  rate: 'rate',
+  payload: 'payloadBytes',
+  workers: 'workers',
+  concurrency: 'concurrency',
+  'idle-seconds': 'idleSeconds',
+  'rpc-seconds': 'rpcSeconds',
+  'rpc-clients': 'rpcClients',
+};
+
+/** Full-size defaults: the issue's 10,000 connections on a 2-core machine. */
+const FULL: Omit<BenchOptions, 'scenarios' | 'peers' | 'outDir' | 'label' | 'quick' | 'cpuProf' | 'rpcMode'> = {
+  connections: 10_000,
+  broadcasts: 100,
+  warmup: 10,
+  rate: 10,
+  payloadBytes: 100,
+  workers: 2,
+  concurrency: 100,
+  idleSeconds: 10,
+  rpcSeconds: 10,
+  rpcClients: 100,
+};
+
+/** `--quick`: a few hundred clients, every scenario and peer well under a minute in total. */
+const QUICK: typeof FULL = {
+  connections: 300,
+  broadcasts: 20,
+  warmup: 5,
+  rate: 20,
+  payloadBytes: 100,
+  workers: 2,
+  concurrency: 50,
+  idleSeconds: 1,
+  rpcSeconds: 2,
+  rpcClients: 20,
+};
+
+export const USAGE = `Usage: npm run bench -- <scenario...|all> [options]
+Scenarios: ${SCENARIO_NAMES.join(', ')} (or all)
+Options:
+  --peers LIST          comma list of ${PEER_IDS.join(', ')} (default: all)
+  --connections N       clients of broadcast/connect/idle (default ${FULL.connections}; quick ${QUICK.connections})
+  --broadcasts M        measured broadcasts (default ${FULL.broadcasts})
+  --warmup W            unmeasured broadcasts sent first (default ${FULL.warmup})
+  --rate R              broadcasts per second (default ${FULL.rate})
+  --payload BYTES       payload padding (default ${FULL.payloadBytes})
+  --workers W           load worker processes (default ${FULL.workers})
+  --concurrency C       connection attempts in flight per worker (default ${FULL.concurrency})
+  --idle-seconds S      idle hold before measuring memory (default ${FULL.idleSeconds})
+  --rpc-seconds S       rpc command run length (default ${FULL.rpcSeconds})
+  --rpc-clients K       clients sending commands (default ${FULL.rpcClients})
+  --rpc-mode MODE       message (actuator speak) | subscribe-cycle (default message)
+  --out DIR             results directory (default bench/results)
+  --label NAME          result file names (default: the scenarios, or all; quick- prefix with --quick)
+  --quick               a few hundred clients, short runs (the npm test smoke mode)
+  --cpu-prof            write V8 CPU profiles of the measured servers to <out>/profiles/
+`;
+
+/** Parses the command line; throws an Error with a clear message (and the usage) on bad input. */
+export function parseOptions(argv: string[]): BenchOptions {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index];
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
+    const takesValue = name in NUMERIC_FLAGS || ['peers', 'out', 'label', 'rpc-mode'].includes(name);
+    if (!takesValue) {
+      if (!['quick', 'cpu-prof', 'help'].includes(name)) throw new Error(`unknown option --${name}\n${USAGE}`);
+      flags.set(name, true);
+      continue;
+    }
+    const value = inline ?? argv[++index];
+    if (value === undefined || value.startsWith('--')) throw new Error(`option --${name} needs a value\n${USAGE}`);
+    flags.set(name, value);
+  }
+  if (flags.has('help')) throw new Error(USAGE);
+  const quick = flags.has('quick');
+  const scenarios = parseScenarios(positional);
+  const label = flags.get('label');
+  if (typeof label === 'string' && !/^[\w.-]+$/.test(label)) throw new Error(`--label may hold letters, digits, . _ - only, got ${JSON.stringify(label)}`);
+  const options: BenchOptions = {
+    ...(quick ? QUICK : FULL),
+    scenarios,
+    label: typeof label === 'string' ? label : `${quick ? 'quick-' : ''}${scenarios.length === SCENARIO_NAMES.length ? 'all' : scenarios.join('-')}`,
+    peers: parsePeers(flags.get('peers')),
+    outDir: resolve(REPO_ROOT, typeof flags.get('out') === 'string' ? (flags.get('out') as string) : 'bench/results'),
+    quick,
+    cpuProf: flags.has('cpu-prof'),
+    rpcMode: parseRpcMode(flags.get('rpc-mode')),
+  };
+  for (const [flag, key] of Object.entries(NUMERIC_FLAGS)) {
+    const raw = flags.get(flag);
+    if (typeof raw !== 'string') continue;
+    const value = Number(raw);
+    const mayBeZero = key === 'warmup' || key === 'payloadBytes';
+    if (!Number.isFinite(value) || value < 0 || (!mayBeZero && value === 0) || (key !== 'rate' && !Number.isInteger(value))) {
+      throw new Error(`--${flag} must be a ${mayBeZero ? 'non-negative' : 'positive'} ${key === 'rate' ? 'number' : 'integer'}, got ${JSON.stringify(raw)}`);
+    }
+    options[key] = value;
+  }
+  return options;
+}
+
+function parseScenarios(names: string[]): ScenarioName[] {
+  if (names.length === 0) throw new Error(`name at least one scenario\n${USAGE}`);
+  if (names.includes('all')) return [...SCENARIO_NAMES];
+  for (const name of names) {
+    if (!SCENARIO_NAMES.includes(name as ScenarioName)) throw new Error(`unknown scenario ${JSON.stringify(name)}\n${USAGE}`);
+  }
+  return SCENARIO_NAMES.filter((name) => names.includes(name));
+}
+
+function parsePeers(raw: string | true | undefined): PeerId[] {
+  if (typeof raw !== 'string') return [...PEER_IDS];
+  const names = raw.split(',').map((name) => name.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!PEER_IDS.includes(name as PeerId)) throw new Error(`unknown peer ${JSON.stringify(name)}; peers: ${PEER_IDS.join(', ')}`);
+  }
+  if (names.length === 0) throw new Error('--peers needs at least one peer');
+  return PEER_IDS.filter((id) => names.includes(id));
+}
+
+function parseRpcMode(raw: string | true | undefined): RpcMode {
+  if (raw === undefined) return 'message';
+  if (raw === 'message' || raw === 'subscribe-cycle') return raw;
+  throw new Error(`--rpc-mode must be message or subscribe-cycle, got ${JSON.stringify(raw)}`);
+}

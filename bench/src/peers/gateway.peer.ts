@@ -1,0 +1,70 @@
+import jwt from 'jsonwebtoken';
+import { freePort } from '../../../test/support/index.js';
+import { scriptBuilt, startNodeProcess, type NodeProcess } from './node-process.js';
+import type { Peer, PeerStartOptions, RunningPeer } from './peer.js';
+
+const GATEWAY_SCRIPT = 'dist/apps/gateway/src/main.js';
+const RPC_SCRIPT = 'dist/apps/rpc/src/main.js';
+
+/** Secret shared by the bench and the RPC app it starts, for JWT-identified connections. */
+export const BENCH_JWT_SECRET = 'bench-jwt-secret';
+
+/**
+ * Our gateway, started the production way (`node dist/apps/gateway/src/main.js` with ANYCABLE_* env),
+ * with the RPC app behind it and Redis broadcasting. Only the gateway process is measured; the RPC
+ * app is a companion.
+ */
+export const gatewayPeer: Peer = {
+  id: 'gateway',
+  title: 'our gateway',
+  protocol: 'action-cable',
+  // The demo app reads the user from a HS256 JWT (`sub`) in the `jwt_token` query parameter.
+  urlForUser: (url, userId) => `${url}?jwt_token=${encodeURIComponent(jwt.sign({ sub: userId }, BENCH_JWT_SECRET, { algorithm: 'HS256' }))}`,
+  unavailableReason() {
+    const missing = [GATEWAY_SCRIPT, RPC_SCRIPT].filter((script) => !scriptBuilt(script));
+    return missing.length ? `${missing.join(' and ')} missing: build the apps first (npm run build)` : undefined;
+  },
+  start: startGateway,
+};
+
+async function startGateway(options: PeerStartOptions): Promise<RunningPeer> {
+  const rpcHost = `127.0.0.1:${await freePort()}`;
+  const broadcasting = { ANYCABLE_REDIS_URL: options.redisUrl, ANYCABLE_BROADCAST_ADAPTER: 'redis' };
+  const rpc = await startNodeProcess({
+    script: RPC_SCRIPT,
+    name: 'rpc',
+    env: { ...broadcasting, ANYCABLE_RPC_HOST: rpcHost, JWT_SECRET: BENCH_JWT_SECRET },
+    ready: /RPC server listening on/,
+  });
+  let gateway: NodeProcess;
+  const port = await freePort();
+  try {
+    gateway = await startNodeProcess({
+      script: GATEWAY_SCRIPT,
+      name: 'gateway',
+      env: {
+        ...broadcasting,
+        ANYCABLE_HOST: '127.0.0.1',
+        ANYCABLE_PORT: String(port),
+        ANYCABLE_RPC_HOST: rpcHost,
+      },
+      ready: /Gateway listening on/,
+      inspect: options.inspect,
+      cpuProfDir: options.cpuProfDir,
+    });
+  } catch (error) {
+    await rpc.process.stop('SIGTERM', 5_000);
+    throw error;
+  }
+  return {
+    url: `ws://127.0.0.1:${port}/cable`,
+    pid: gateway.pid,
+    inspectorUrl: gateway.inspectorUrl,
+    companions: [{ name: 'rpc', pid: rpc.pid }],
+    output: () => `--- gateway ---\n${gateway.process.output()}\n--- rpc ---\n${rpc.process.output()}`,
+    stop: async () => {
+      await gateway.process.stop('SIGTERM', 15_000);
+      await rpc.process.stop('SIGTERM', 10_000);
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import type { LatencySummary } from '../statistics.js';
+import type { BenchReport, PeerMeasurement, Ratio } from './results.js';
+
+const PEER_TITLES: Record<string, string> = { gateway: 'our gateway', socketio: 'Socket.IO + redis-adapter', ws: 'bare ws (floor)' };
+
+/** The run as markdown: machine, command, headline ratios, then one table per scenario. */
+export function renderMarkdown(report: BenchReport, descriptions: Record<string, string>): string {
+  const { machine, results } = report;
+  const lines: string[] = [
+    `Measured ${report.generatedAt} on ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}.`,
+    `Command: \`${report.command}\``,
+    '',
+  ];
+  if (report.ratios.length) lines.push('### Headline: our gateway ÷ peer', '', ...ratioTable(report.ratios), '');
+  if (results.broadcast) {
+    lines.push(...section('broadcast', descriptions, ['delivered', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'mean ms']));
+    for (const r of results.broadcast) {
+      lines.push(row(r, [`${r.deliveredPercent}% (${r.delivered}/${r.expected})`, ...latencyCells(r.latencyMs)]));
+    }
+    lines.push('');
+  }
+  if (results.connect) {
+    lines.push(...section('connect', descriptions, ['subscribed', 'connections/s', 'p50 ms', 'p99 ms', 'max ms']));
+    for (const r of results.connect) {
+      lines.push(row(r, [`${r.subscribed}/${r.clients}`, String(r.connectionsPerSecond), String(r.connectMs.p50), String(r.connectMs.p99), String(r.connectMs.max)]));
+    }
+    lines.push('');
+  }
+  if (results.idle) {
+    lines.push(...section('idle', descriptions, ['clients held', 'RSS KB/conn', 'heap KB/conn', 'RSS before → after (MiB)', 'companions RSS (MiB)']));
+    for (const r of results.idle) {
+      const companions = r.companions.map((c) => `${c.name} ${mib(c.rssBytes)}`).join(', ') || '–';
+      lines.push(row(r, [`${r.stillOpen}/${r.clients}`, String(r.rssPerConnectionKB), String(r.heapPerConnectionKB), `${mib(r.baselineRssBytes)} → ${mib(r.rssBytes)}`, companions]));
+    }
+    lines.push('');
+  }
+  if (results.rpc) {
+    lines.push(...section('rpc', descriptions, ['commands', 'commands/s', 'round trip p50 ms', 'p99 ms', 'unanswered']));
+    for (const r of results.rpc) {
+      lines.push(row(r, [String(r.commands), String(r.commandsPerSecond), String(r.latencyMs.p50), String(r.latencyMs.p99), String(r.unanswered)]));
+    }
+    lines.push('');
+  }
+  const errors = Object.values(results).flat().filter((r: PeerMeasurement) => r.error);
+  if (errors.length) {
+    lines.push('### Problems', '', ...errors.map((r: PeerMeasurement) => `- ${r.peer}: ${r.error?.split('\n')[0]}`), '');
+  }
+  return lines.join('\n');
+}
+
+function ratioTable(ratios: Ratio[]): string[] {
+  const lines = ['| scenario | metric | vs | gateway ÷ peer | reading | target |', '|---|---|---|---|---|---|'];
+  for (const ratio of ratios) {
+    const better = ratio.lowerIsBetter ? ratio.value <= 1 : ratio.value >= 1;
+    const factor = ratio.lowerIsBetter ? 1 / ratio.value : ratio.value;
+    const reading =
+      ratio.value === 1 ? 'equal' : better ? `${fmt(factor)}× better` : `${fmt(1 / factor)}× worse`;
+    lines.push(`| ${ratio.scenario} | ${ratio.metric} | ${PEER_TITLES[ratio.versus] ?? ratio.versus} | ${ratio.value} | ${reading} | ${ratio.target ?? ''} |`);
+  }
+  return lines;
+}
+
+function section(name: string, descriptions: Record<string, string>, columns: string[]): string[] {
+  return [`### ${name}`, '', descriptions[name] ?? '', '', `| peer | ${columns.join(' | ')} |`, `|---|${columns.map(() => '---').join('|')}|`];
+}
+
+function row(result: PeerMeasurement, cells: string[]): string {
+  const title = result.error ? `${PEER_TITLES[result.peer] ?? result.peer} ⚠` : PEER_TITLES[result.peer] ?? result.peer;
+  return `| ${title} | ${cells.join(' | ')} |`;
+}
+
+function latencyCells(latency: LatencySummary): string[] {
+  return [latency.p50, latency.p95, latency.p99, latency.max, latency.mean].map(String);
+}
+
+function mib(bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(1);
+}
+
+function fmt(value: number): string {
+  return value.toFixed(2);
+}

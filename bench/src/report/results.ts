@@ -1,0 +1,108 @@
+import type { BenchOptions, ScenarioName } from '../cli-options.js';
+import type { PeerId } from '../peers/peer.js';
+import type { LatencySummary } from '../statistics.js';
+
+/** What every scenario result says about the peer it measured. */
+export interface PeerMeasurement {
+  peer: PeerId;
+  title: string;
+  /** Set when the measurement could not be made; the numbers are then absent or partial. */
+  error?: string;
+}
+
+export interface BroadcastResult extends PeerMeasurement {
+  clients: number;
+  subscribed: number;
+  broadcasts: number;
+  /** clients × broadcasts */
+  expected: number;
+  /** First receipts of measured broadcasts. */
+  delivered: number;
+  deliveredPercent: number;
+  duplicates: number;
+  outOfOrder: number;
+  /** Publish (stamped just before PUBLISH) → receipt at each client. */
+  latencyMs: LatencySummary;
+}
+
+export interface ConnectResult extends PeerMeasurement {
+  clients: number;
+  subscribed: number;
+  failed: number;
+  errors: Record<string, number>;
+  seconds: number;
+  /** Connections per second, each counted at its subscribe confirmation. */
+  connectionsPerSecond: number;
+  /** Socket opened → subscribe confirmed, per connection. */
+  connectMs: LatencySummary;
+}
+
+export interface ProcessMemory {
+  name: string;
+  rssBytes: number;
+}
+
+export interface IdleResult extends PeerMeasurement {
+  clients: number;
+  subscribed: number;
+  /** Connections still open at the end of the hold. */
+  stillOpen: number;
+  baselineRssBytes: number;
+  rssBytes: number;
+  baselineHeapUsedBytes: number;
+  heapUsedBytes: number;
+  /** (RSS after GC − baseline RSS after GC) / subscribed, in KB (1024 bytes). */
+  rssPerConnectionKB: number;
+  heapPerConnectionKB: number;
+  /** Processes beside the measured one (the gateway's RPC app), at the end. */
+  companions: ProcessMemory[];
+}
+
+export interface RpcResult extends PeerMeasurement {
+  clients: number;
+  mode: string;
+  seconds: number;
+  commands: number;
+  completed: number;
+  unanswered: number;
+  commandsPerSecond: number;
+  /** One round trip (a message answered, or an unsubscribe + subscribe confirmed). */
+  latencyMs: LatencySummary;
+}
+
+export interface ScenarioResults {
+  broadcast?: BroadcastResult[];
+  connect?: ConnectResult[];
+  idle?: IdleResult[];
+  rpc?: RpcResult[];
+}
+
+/** A headline number: our gateway against one peer on one metric. */
+export interface Ratio {
+  scenario: ScenarioName;
+  metric: string;
+  versus: PeerId;
+  /** gateway value / peer value. */
+  value: number;
+  /** Whether a smaller value is better for this metric. */
+  lowerIsBetter: boolean;
+  /** The target for this ratio, when it sets one. */
+  target?: string;
+}
+
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  memoryGiB: number;
+  node: string;
+  os: string;
+}
+
+export interface BenchReport {
+  generatedAt: string;
+  command: string;
+  machine: MachineInfo;
+  options: BenchOptions;
+  results: ScenarioResults;
+  ratios: Ratio[];
+}

@@ -1,0 +1,37 @@
+import { commentsIdentifier, commentsStream } from '../demo-channel.js';
+import type { ConnectResult } from '../report/results.js';
+import { round, summarize } from '../statistics.js';
+import { describeErrors, openClients, withSession, type Scenario } from './scenario.js';
+
+/**
+ * connect: N clients connect and subscribe, C attempts in flight per worker; a connection counts at
+ * its subscribe confirmation (so the gateway's Connect and subscribe Command RPCs are included).
+ */
+export const connectScenario: Scenario<ConnectResult> = {
+  name: 'connect',
+  describe: (o) =>
+    `${o.connections} clients open a WebSocket, get welcome, subscribe and get the confirmation; ` +
+    `${o.concurrency} attempts in flight per worker × ${o.workers} workers.`,
+
+  measure: (peer, context) =>
+    withSession('connect', peer, context, { inspect: false }, async (session) => {
+      const { options } = context;
+      const opened = await openClients(session, options.connections, {
+        identifier: commentsIdentifier(),
+        stream: commentsStream(),
+      });
+      const result: ConnectResult = {
+        peer: peer.id,
+        title: peer.title,
+        clients: options.connections,
+        subscribed: opened.subscribed,
+        failed: opened.failed,
+        errors: opened.errors,
+        seconds: round(opened.seconds, 3),
+        connectionsPerSecond: round(opened.subscribed / opened.seconds, 1),
+        connectMs: summarize(opened.connectMs),
+      };
+      if (opened.failed > 0) result.error = `${opened.failed} clients did not subscribe: ${describeErrors(opened.errors)}`;
+      return result;
+    }),
+};

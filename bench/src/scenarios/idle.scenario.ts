@@ -1,0 +1,64 @@
+import { commentsIdentifier, commentsStream } from '../demo-channel.js';
+import { collectGarbage, readRssBytes } from '../peers/process-memory.js';
+import type { RunningPeer } from '../peers/peer.js';
+import type { IdleResult } from '../report/results.js';
+import { round } from '../statistics.js';
+import { describeErrors, openClients, sleep, tick, withSession, type Scenario } from './scenario.js';
+
+/** Settling time before the baseline, so start-up allocations are done. */
+const BASELINE_SETTLE_MS = 1_000;
+
+/**
+ * idle: N subscribed clients held for a while; the server's RSS and V8 heap after forced GC (through
+ * its inspector), minus the same after GC before any client connected, per connection.
+ */
+export const idleScenario: Scenario<IdleResult> = {
+  name: 'idle',
+  describe: (o) =>
+    `${o.connections} subscribed clients held ${o.idleSeconds} s; (RSS after GC − RSS after GC before connections) / clients.`,
+
+  measure: (peer, context) =>
+    withSession('idle', peer, context, { inspect: true }, async (session) => {
+      const { options } = context;
+      const { server } = session;
+      await sleep(BASELINE_SETTLE_MS);
+      const baseline = await memoryAfterGc(server);
+      const opened = await openClients(session, options.connections, {
+        identifier: commentsIdentifier(),
+        stream: commentsStream(),
+      });
+      const holdUntil = Date.now() + options.idleSeconds * 1000;
+      const stopTicker = tick(context, () => `${session.label}: holding ${opened.subscribed} clients, ${Math.max(0, Math.ceil((holdUntil - Date.now()) / 1000))} s left`);
+      await sleep(options.idleSeconds * 1000);
+      stopTicker();
+      const loaded = await memoryAfterGc(server);
+      const statuses = await session.workers.all(() => ({ kind: 'status' as const }));
+      const stillOpen = statuses.reduce((sum, status) => sum + status.open, 0);
+      const perConnectionKB = (bytes: number): number => (opened.subscribed === 0 ? 0 : round(bytes / opened.subscribed / 1024, 2));
+      const result: IdleResult = {
+        peer: peer.id,
+        title: peer.title,
+        clients: options.connections,
+        subscribed: opened.subscribed,
+        stillOpen,
+        baselineRssBytes: baseline.rssBytes,
+        rssBytes: loaded.rssBytes,
+        baselineHeapUsedBytes: baseline.heapUsedBytes,
+        heapUsedBytes: loaded.heapUsedBytes,
+        rssPerConnectionKB: perConnectionKB(loaded.rssBytes - baseline.rssBytes),
+        heapPerConnectionKB: perConnectionKB(loaded.heapUsedBytes - baseline.heapUsedBytes),
+        companions: server.companions.map((companion) => ({ name: companion.name, rssBytes: readRssBytes(companion.pid) })),
+      };
+      const problems: string[] = [];
+      if (opened.failed > 0) problems.push(`${opened.failed} clients did not subscribe: ${describeErrors(opened.errors)}`);
+      if (stillOpen < opened.subscribed) problems.push(`${opened.subscribed - stillOpen} clients were closed during the hold`);
+      if (problems.length) result.error = problems.join('; ');
+      return result;
+    }),
+};
+
+async function memoryAfterGc(server: RunningPeer): Promise<{ rssBytes: number; heapUsedBytes: number }> {
+  if (!server.inspectorUrl) throw new Error('the idle scenario needs the server started with the inspector');
+  const heap = await collectGarbage(server.inspectorUrl);
+  return { rssBytes: readRssBytes(server.pid), heapUsedBytes: heap.usedSize };
+}
