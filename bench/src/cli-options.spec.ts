@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseOptions } from './cli-options.js';
+
+test('defaults: the full 10,000-connection run, every peer, results in bench/results', () => {
+  const options = parseOptions(['all']);
+  assert.deepEqual(options.scenarios, ['broadcast', 'connect', 'idle', 'rpc']);
+  assert.deepEqual(options.peers, ['gateway', 'socketio', 'ws']);
+  assert.equal(options.connections, 10_000);
+  assert.equal(options.label, 'all');
+  assert.match(options.outDir, /bench\/results$/);
+  assert.equal(options.rpcMode, 'message');
+});
+
+test('--quick shrinks the run, flags override, both --name value and --name=value', () => {
+  const options = parseOptions(['idle', 'broadcast', '--quick', '--connections=500', '--rate', '2.5', '--peers', 'ws,gateway', '--warmup', '0']);
+  assert.deepEqual(options.scenarios, ['broadcast', 'idle']);
+  assert.deepEqual(options.peers, ['gateway', 'ws']);
+  assert.equal(options.connections, 500);
+  assert.equal(options.rate, 2.5);
+  assert.equal(options.warmup, 0);
+  assert.equal(options.broadcasts, 20);
+  assert.equal(options.label, 'quick-broadcast-idle');
+});
+
+test('bad input is refused with a message naming it', () => {
+  assert.throws(() => parseOptions([]), /name at least one scenario/);
+  assert.throws(() => parseOptions(['fanout']), /unknown scenario "fanout"/);
+  assert.throws(() => parseOptions(['all', '--peers', 'nginx']), /unknown peer "nginx"/);
+  assert.throws(() => parseOptions(['all', '--connections', '0']), /--connections must be a positive integer/);
+  assert.throws(() => parseOptions(['all', '--workers', '1.5']), /--workers must be a positive integer/);
+  assert.throws(() => parseOptions(['all', '--rpc-mode', 'fast']), /--rpc-mode must be message or subscribe-cycle/);
+  assert.throws(() => parseOptions(['all', '--label', '../x']), /--label may hold/);
+  assert.throws(() => parseOptions(['all', '--verbose']), /unknown option --verbose/);
+  assert.throws(() => parseOptions(['all', '--out']), /option --out needs a value/);
+});
