@@ -21,8 +21,9 @@ async function bootstrap(): Promise<void> {
     ...cableGrpcOptions({ url: config.host }),
     logger: consoleLogger,
   });
-  // SIGTERM/SIGINT close the gRPC server gracefully (calls in flight finish) and the broadcaster.
-  app.enableShutdownHooks();
+  // SIGTERM/SIGINT close the gRPC server gracefully (calls in flight finish), then the broadcaster,
+  // and exit 0 (1 if closing failed).
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   await app.listen();
   logger.log(`RPC server listening on ${config.host}`);
 }

@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { CableModule } from '#libs/cable';
 import { BroadcastContext, BroadcastModule } from '#libs/broadcaster';
 import { AppConnection } from './app/app.connection.js';
@@ -13,7 +13,7 @@ import { RPC_CONFIG, type RpcConfig } from './config/rpc-config.js';
  * plain providers here: the cable module finds them by discovery.
  */
 @Module({})
-export class RpcModule {
+export class RpcModule implements OnApplicationShutdown {
   static register(config: RpcConfig): DynamicModule {
     return {
       module: RpcModule,
@@ -24,5 +24,10 @@ export class RpcModule {
       ],
       providers: [{ provide: RPC_CONFIG, useValue: config }, JwtAuthenticator, AppConnection, CommentsChannel, ActuatorChannel],
     };
+  }
+
+  /** Runs once the gRPC server has closed (calls in flight finished). */
+  onApplicationShutdown(signal?: string): void {
+    new Logger('RpcApp').log(`RPC server stopped${signal ? ` (${signal})` : ''}`);
   }
 }
