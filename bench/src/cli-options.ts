@@ -104,7 +104,7 @@ Options:
   --out DIR             results directory (default bench/results)
   --label NAME          result file names (default: the scenarios, or all; quick- prefix with --quick)
   --quick               a few hundred clients, short runs (the npm test smoke mode)
-  --cpu-prof            write V8 CPU profiles of the measured servers to <out>/profiles/
+  --cpu-prof            write V8 CPU profiles of the measured servers (and load workers) to <out>/profiles/
 `;
 
 /** Parses the command line; throws an Error with a clear message (and the usage) on bad input. */

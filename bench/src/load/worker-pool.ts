@@ -30,8 +30,10 @@ export class WorkerPool {
 
   private constructor(private readonly workers: WorkerHandle[]) {}
 
-  static async start(count: number): Promise<WorkerPool> {
-    const workers = Array.from({ length: count }, (_, index) => startWorker(index));
+  /** Starts `count` workers; with `cpuProfDir`, each writes a V8 CPU profile there when it exits. */
+  static async start(count: number, cpuProfDir?: string): Promise<WorkerPool> {
+    const flags = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+    const workers = Array.from({ length: count }, (_, index) => startWorker(index, flags));
     await Promise.all(workers.map((worker) => once(worker.child, 'spawn')));
     return new WorkerPool(workers);
   }
@@ -78,8 +80,8 @@ export class WorkerPool {
   }
 }
 
-function startWorker(index: number): WorkerHandle {
-  const child = spawn('sh', ['-c', `${RAISE_FD_LIMIT}; exec "$@"`, 'sh', process.execPath, WORKER_SCRIPT], {
+function startWorker(index: number, flags: string[]): WorkerHandle {
+  const child = spawn('sh', ['-c', `${RAISE_FD_LIMIT}; exec "$@"`, 'sh', process.execPath, ...flags, WORKER_SCRIPT], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
     env: { ...process.env, BENCH_WORKER_INDEX: String(index) },

@@ -45,16 +45,13 @@ export async function withSession<T>(
   const { options } = context;
   const label = `[${scenario}] ${peer.id}`;
   context.progress.update(`${label}: starting`);
-  const server = await peer.start({
-    redisUrl: context.redisUrl,
-    inspect: settings.inspect,
-    cpuProfDir: options.cpuProf ? join(options.outDir, 'profiles', `${scenario}-${peer.id}`) : undefined,
-  });
+  const profiles = options.cpuProf ? join(options.outDir, 'profiles', `${scenario}-${peer.id}`) : undefined;
+  const server = await peer.start({ redisUrl: context.redisUrl, inspect: settings.inspect, cpuProfDir: profiles });
   const forgetServer = onInterrupt(() => server.stop());
   let workers: WorkerPool | undefined;
   let forgetWorkers = (): void => undefined;
   try {
-    workers = await WorkerPool.start(options.workers);
+    workers = await WorkerPool.start(options.workers, profiles && join(profiles, 'load-workers'));
     const started = workers;
     forgetWorkers = onInterrupt(() => started.stop());
     return await body({ peer, server, workers, context, label });
