@@ -22,6 +22,8 @@ export interface HttpIntakeServer {
   readonly url: string;
   /** Every request received so far, in arrival order. */
   readonly requests: RecordedRequest[];
+  /** Most requests the server held unanswered at the same time. */
+  maxInFlight(): number;
   close(): Promise<void>;
 }
 
@@ -33,7 +35,11 @@ export async function startHttpIntake(
   answer: (request: RecordedRequest, index: number) => IntakeAnswer = () => ({ status: 201 }),
 ): Promise<HttpIntakeServer> {
   const requests: RecordedRequest[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server = createServer((req, res) => {
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -46,6 +52,7 @@ export async function startHttpIntake(
       const { status, body = '', delayMs = 0 } = answer(request, requests.length);
       requests.push(request);
       setTimeout(() => {
+        inFlight -= 1;
         res.writeHead(status, { 'content-type': 'text/plain' });
         res.end(body);
       }, delayMs);
@@ -56,6 +63,7 @@ export async function startHttpIntake(
   return {
     url: `http://127.0.0.1:${port}/_broadcast`,
     requests,
+    maxInFlight: () => maxInFlight,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -52,20 +52,21 @@ export class HttpBroadcastAdapter implements BroadcastAdapter {
       const failure = await this.attempt(body);
       if (!failure) return;
       const attempts = `${attempt} attempt${attempt === 1 ? '' : 's'}`;
+      const abandoned = (): BroadcastError =>
+        new BroadcastError(`http broadcast to ${this.options.httpUrl} abandoned after ${attempts} (${failure.reason}): the broadcaster is closing`, {
+          cause: failure.cause,
+        });
+      if (this.closing.signal.aborted) throw abandoned();
       if (!failure.retryable || attempt > this.options.retries) {
         throw new BroadcastError(`http broadcast to ${this.options.httpUrl} failed after ${attempts}: ${failure.reason}`, {
           cause: failure.cause,
         });
       }
-      try {
-        await sleep(backoffDelay(attempt, this.options.retryBaseDelayMs, this.options.retryMaxDelayMs), undefined, {
-          signal: this.closing.signal,
-        });
-      } catch (abort) {
-        throw new BroadcastError(`http broadcast to ${this.options.httpUrl} abandoned after ${attempts} (${failure.reason}): the broadcaster is closing`, {
-          cause: failure.cause ?? abort,
-        });
-      }
+      const delay = backoffDelay(attempt, this.options.retryBaseDelayMs, this.options.retryMaxDelayMs);
+      // Rejects only when close() aborts the wait.
+      await sleep(delay, undefined, { signal: this.closing.signal }).catch(() => {
+        throw abandoned();
+      });
     }
   }
 
@@ -80,6 +81,7 @@ export class HttpBroadcastAdapter implements BroadcastAdapter {
         signal: AbortSignal.any([AbortSignal.timeout(this.options.publishTimeoutMs), this.closing.signal]),
       });
     } catch (cause) {
+      if (this.closing.signal.aborted) return { retryable: false, reason: 'request aborted', cause };
       return { retryable: true, reason: `request failed: ${networkReason(cause, this.options.publishTimeoutMs)}`, cause };
     }
     // Read the body either way: it frees the keep-alive socket and explains a refusal.

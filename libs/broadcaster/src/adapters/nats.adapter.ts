@@ -42,7 +42,7 @@ export class NatsBroadcastAdapter implements BroadcastAdapter {
       connection.publish(this.options.natsChannel, body);
       await withTimeout(connection.flush(), timeout, `NATS did not confirm (flush) within ${timeout} ms`);
     } catch (cause) {
-      throw new BroadcastError(`${what} failed: ${describeCause(cause)}`, { cause });
+      throw new BroadcastError(`${what} failed: ${describeNatsCause(cause)}`, { cause });
     }
   }
 
@@ -99,4 +99,18 @@ export class NatsBroadcastAdapter implements BroadcastAdapter {
       this.logger.warn(`NATS ${this.servers} status stream ended: ${describeCause(error)}`);
     }
   }
+}
+
+/** nats.js errors carry bare codes ("DISCONNECT"); say what they mean. */
+const NATS_CODE_MEANINGS: Record<string, string> = {
+  DISCONNECT: 'connection to NATS lost',
+  CONNECTION_CLOSED: 'connection to NATS closed',
+  CONNECTION_DRAINING: 'connection to NATS is draining',
+  CONNECTION_REFUSED: 'NATS refused the connection',
+};
+
+function describeNatsCause(cause: unknown): string {
+  const message = describeCause(cause);
+  const meaning = NATS_CODE_MEANINGS[message];
+  return meaning ? `${meaning} (${message})` : message;
 }
