@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Injectable } from '@nestjs/common';
+import { ensureInjectable } from './ensure-injectable.js';
 import { CONNECTION_METADATA } from '../cable.constants.js';
 
 /** Options of {@link CableConnection}. */
@@ -40,7 +40,7 @@ export function CableConnection(options: CableConnectionOptions): ClassDecorator
   }
   const metadata: CableConnectionOptions = { identifiedBy };
   return (target) => {
-    Injectable()(target);
+    ensureInjectable(target);
     Reflect.defineMetadata(CONNECTION_METADATA, metadata, target);
   };
 }

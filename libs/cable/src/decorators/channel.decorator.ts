@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Injectable } from '@nestjs/common';
+import { ensureInjectable } from './ensure-injectable.js';
 import { CHANNEL_METADATA } from '../cable.constants.js';
 
 /** Options of {@link Channel}. */
@@ -55,7 +55,7 @@ export function Channel(nameOrOptions: string | ChannelOptions, ...aliases: stri
   }
   const metadata: ChannelMetadata = { names };
   return (target) => {
-    Injectable()(target);
+    ensureInjectable(target);
     Reflect.defineMetadata(CHANNEL_METADATA, metadata, target);
   };
 }
