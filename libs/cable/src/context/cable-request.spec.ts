@@ -26,8 +26,9 @@ test('a missing or broken env still gives a usable request', () => {
 });
 
 test('parseCookies: first occurrence wins, quotes dropped, bad escapes kept, junk ignored', () => {
-  assert.deepEqual(parseCookies('token=1; token=2; q="quoted"; pct=100%; ; =x; noequals; e='), {
+  assert.deepEqual(parseCookies('token=1; token=2; q="quoted"; pct=100%; ; =x; noequals; e=; constructor=c; __proto__=p'), {
     token: '1',
+    constructor: 'c',
     q: 'quoted',
     pct: '100%',
     e: '',

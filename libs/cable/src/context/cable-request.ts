@@ -49,7 +49,7 @@ export function parseCookies(header: string): Record<string, string> {
     const separator = part.indexOf('=');
     if (separator <= 0) continue;
     const name = part.slice(0, separator).trim();
-    if (name === '' || name in cookies) continue;
+    if (name === '' || name === '__proto__' || Object.hasOwn(cookies, name)) continue;
     let value = part.slice(separator + 1).trim();
     if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
     cookies[name] = decodeCookieValue(value);

@@ -35,8 +35,9 @@ test('a key set to undefined that never existed is not sent', () => {
 });
 
 test('an empty string in the map means "no key"; a non-JSON value is kept as a raw string', () => {
-  const state = PersistedState.fromStringMap<Record<string, unknown>>({ gone: '', raw: 'plain text' });
+  const state = PersistedState.fromStringMap<Record<string, unknown>>({ gone: '', raw: 'plain text', ['__proto__']: '{"polluted":true}' });
   assert.deepEqual(state.value, { raw: 'plain text' });
+  assert.equal(Object.getPrototypeOf(state.value), Object.prototype);
   assert.deepEqual(state.changes(), {}, 'reading a raw value does not rewrite it');
 });
 

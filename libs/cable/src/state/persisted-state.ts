@@ -25,7 +25,8 @@ export class PersistedState<S extends object> {
   static fromStringMap<S extends object = Record<string, unknown>>(map: StringMap | null | undefined): PersistedState<S> {
     const value: Record<string, unknown> = {};
     for (const [key, raw] of Object.entries(map ?? {})) {
-      if (raw === '') continue;
+      // "" means "no key" (the merge rule); "__proto__" would replace the object's prototype.
+      if (raw === '' || key === '__proto__') continue;
       value[key] = decodeValue(raw);
     }
     const state = new PersistedState<S>(value as S);
