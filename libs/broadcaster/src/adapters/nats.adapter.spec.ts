@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type NatsConnection, type Subscription } from 'nats';
 import { freePort, startNats, waitFor, type TestService } from '../../../../test/support/index.js';
+import { publishUntilSeen } from '../../../../test/broadcaster/recorders.js';
 import { BroadcastError } from '../broadcast.errors.js';
 import type { BroadcasterOptions } from '../broadcaster-options.js';
 import { resolveBroadcasterOptions } from '../broadcaster-options.resolver.js';
@@ -79,13 +80,8 @@ test('NATS killed: publish rejects within the bound; restarted: publishing resum
   assert.ok(Date.now() - started < 1_000 + 3_000, `rejected after ${Date.now() - started} ms`);
 
   await nats.restart();
-  const probes = new Set<string>();
-  await waitFor(async () => {
-    const body = `{"stream":"s","data":"after ${probes.size}"}`;
-    probes.add(body);
-    await adapter.publish(body).catch(() => undefined); // expected to fail until both clients reconnected
-    return received.some((m) => probes.has(m.bytes.toString()));
-  }, 'a publish after the restart reaches the subscriber', 15_000);
+  const arrived = (body: string): boolean => received.some((m) => m.bytes.toString() === body);
+  await publishUntilSeen((body) => adapter.publish(body), arrived);
   await adapter.publish('{"stream":"s","data":"resumed"}');
-  await waitFor(() => received.some((m) => m.bytes.toString() === '{"stream":"s","data":"resumed"}'), 'the publish after recovery arrives');
+  await waitFor(() => arrived('{"stream":"s","data":"resumed"}'), 'the publish after recovery arrives');
 });

@@ -1,8 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { Redis } from 'ioredis';
 import { freePort, startRedis, waitFor, type TestService } from '../../../../test/support/index.js';
+import { publishUntilSeen, recordRedisChannels, type RedisChannelRecorder } from '../../../../test/broadcaster/recorders.js';
 import { BroadcastError } from '../broadcast.errors.js';
 import type { BroadcasterOptions } from '../broadcaster-options.js';
 import { resolveBroadcasterOptions } from '../broadcaster-options.resolver.js';
@@ -16,19 +16,15 @@ const bounded = (redisUrl: string, extra: Partial<BroadcasterOptions> = {}): Bro
   );
 
 let redis: TestService;
-let subscriber: Redis;
-const received: Array<{ channel: string; bytes: Buffer }> = [];
+let recorder: RedisChannelRecorder;
 
 before(async () => {
   redis = await startRedis();
-  subscriber = new Redis(redis.url, { retryStrategy: () => 100 });
-  subscriber.on('error', () => undefined); // the subscriber reconnects by itself after the kill below
-  subscriber.on('messageBuffer', (channel: Buffer, bytes: Buffer) => received.push({ channel: channel.toString(), bytes }));
-  await subscriber.subscribe('__anycable__', 'custom_channel');
+  recorder = await recordRedisChannels(redis.url, ['__anycable__', 'custom_channel']);
 });
 
 after(async () => {
-  subscriber?.disconnect();
+  recorder?.close();
   await redis?.stop();
 });
 
@@ -36,6 +32,7 @@ test('PUBLISH <channel> <body>: the subscriber gets exactly the bytes, in order'
   const adapter = new RedisBroadcastAdapter(bounded(redis.url));
   const custom = new RedisBroadcastAdapter(bounded(redis.url, { redisChannel: 'custom_channel' }));
   try {
+    const received = recorder.messages;
     const start = received.length;
     const bodies = Array.from({ length: 50 }, (_, i) => `{"stream":"s","data":"{\\"n\\":${i},\\"t\\":\\"ünï\\"}"}`);
     await Promise.all(bodies.map((body) => adapter.publish(body)));
@@ -85,17 +82,10 @@ test('Redis killed: publish rejects within the bound; restarted: publishing resu
     assert.ok(Date.now() - started < 1_500 + 3_000, `rejected after ${Date.now() - started} ms`);
 
     await redis.restart();
-    // The subscriber reconnects and re-subscribes by itself; publish probes until one of them arrives
-    // (a probe's message may arrive after the next probe was sent, so any probe counts).
-    const probes = new Set<string>();
-    await waitFor(async () => {
-      const body = `{"stream":"s","data":"after ${probes.size}"}`;
-      probes.add(body);
-      await adapter.publish(body).catch(() => undefined); // expected to fail until the adapter has reconnected
-      return received.some((m) => probes.has(m.bytes.toString()));
-    }, 'a publish after the restart reaches the subscriber', 15_000);
+    const anycable = (): string[] => recorder.texts('__anycable__');
+    await publishUntilSeen((body) => adapter.publish(body), (body) => anycable().includes(body));
     await adapter.publish('{"stream":"s","data":"resumed"}');
-    await waitFor(() => received.some((m) => m.bytes.toString() === '{"stream":"s","data":"resumed"}'), 'the publish after recovery arrives');
+    await waitFor(() => anycable().includes('{"stream":"s","data":"resumed"}'), 'the publish after recovery arrives');
   } finally {
     await adapter.close();
   }
