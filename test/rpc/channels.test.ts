@@ -33,7 +33,8 @@ describe('Command and Disconnect over gRPC, demo channels', () => {
   before(async () => {
     redis = await startRedis();
     broadcasts = await listenToBroadcasts(redis.url);
-    rpc = await startRpcApp({ ANYCABLE_BROADCAST_ADAPTER: 'redis', ANYCABLE_REDIS_URL: redis.url });
+    // Debug level: the demo logs unsubscribed/disconnect there, which is how these tests observe them.
+    rpc = await startRpcApp({ ANYCABLE_BROADCAST_ADAPTER: 'redis', ANYCABLE_REDIS_URL: redis.url, ANYCABLE_LOG_LEVEL: 'debug' });
   });
   after(async () => {
     await rpc?.stop();

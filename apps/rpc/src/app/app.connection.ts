@@ -26,6 +26,6 @@ export class AppConnection implements ConnectionHandler<AppIdentifiers> {
   }
 
   disconnect(ctx: DisconnectContext<AppIdentifiers>): void {
-    this.logger.log(`disconnected sid=${ctx.sid} user=${ctx.identifiers.current_user_id ?? 'anonymous'} subscriptions=${ctx.subscriptions.length}`);
+    this.logger.debug(`disconnected sid=${ctx.sid} user=${ctx.identifiers.current_user_id ?? 'anonymous'} subscriptions=${ctx.subscriptions.length}`);
   }
 }

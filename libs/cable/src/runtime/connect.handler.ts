@@ -25,11 +25,11 @@ export class ConnectHandler {
     );
     await connection.instance.connect(call);
     if (call.rejected) {
-      this.logger.log(`connection rejected sid=${metadata.sid} url=${call.request.url.pathname}`);
+      this.logger.debug(`connection rejected sid=${metadata.sid} url=${call.request.url.pathname}`);
       return connectionResponse(Status.FAILURE, { transmissions: [UNAUTHORIZED_TRANSMISSION] });
     }
     const identifiers = call.serializedIdentifiers();
-    this.logger.debug?.(`connected sid=${metadata.sid} identifiers=${identifiers}`);
+    this.logger.debug(`connected sid=${metadata.sid} identifiers=${identifiers}`);
     return connectionResponse(Status.SUCCESS, {
       identifiers,
       transmissions: [WELCOME_TRANSMISSION],

@@ -49,7 +49,7 @@ export class ActuatorChannel implements ChannelHandler<ActuatorParams, ActuatorS
   }
 
   unsubscribed(ctx: ActuatorContext): void {
-    this.logger.log(`unsubscribed sid=${ctx.sid} channel=actuator id=${ctx.state.id ?? '?'} spoken=${ctx.state.spoken ?? 0}`);
+    this.logger.debug(`unsubscribed sid=${ctx.sid} channel=actuator id=${ctx.state.id ?? '?'} spoken=${ctx.state.spoken ?? 0}`);
   }
 }
 

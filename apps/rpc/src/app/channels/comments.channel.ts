@@ -27,6 +27,6 @@ export class CommentsChannel implements ChannelHandler<CommentsParams, CommentsS
   }
 
   unsubscribed(ctx: CommentsContext): void {
-    this.logger.log(`unsubscribed sid=${ctx.sid} channel=comments post_id=${ctx.state.post_id ?? '?'}`);
+    this.logger.debug(`unsubscribed sid=${ctx.sid} channel=comments post_id=${ctx.state.post_id ?? '?'}`);
   }
 }
