@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Inject, Injectable, Module } from '@nestjs/common';
+import { Inject, Injectable, Module, type OnModuleDestroy } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { startRedis, waitFor, type TestService } from '../../../test/support/index.js';
 import { recordRedisChannels, type RedisChannelRecorder } from '../../../test/broadcaster/recorders.js';
@@ -154,4 +154,26 @@ test('without global, only a module that imports BroadcastModule can inject it',
     NestFactory.createApplicationContext(AppModule, { logger: false, abortOnError: false }),
     /BroadcastService/,
   );
+});
+
+test('a provider may still publish in its own onModuleDestroy: BroadcastModule closes after its importers', async () => {
+  const intake = await startHttpIntake();
+  try {
+    for (const global of [true, false]) {
+      @Injectable()
+      class Farewell implements OnModuleDestroy {
+        constructor(readonly broadcasts: BroadcastService) {}
+        onModuleDestroy(): Promise<void> {
+          return this.broadcasts.broadcast('system', { bye: global });
+        }
+      }
+      @Module({ imports: [BroadcastModule.forRoot({ global, adapter: 'http', httpUrl: intake.url })], providers: [Farewell] })
+      class AppModule {}
+      const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+      await app.close();
+    }
+    assert.deepEqual(intake.requests.map((r) => r.body), ['{"stream":"system","data":"{\\"bye\\":true}"}', '{"stream":"system","data":"{\\"bye\\":false}"}']);
+  } finally {
+    await intake.close();
+  }
 });
