@@ -1,0 +1,114 @@
+/**
+ * The gateway's typed configuration, built once at boot by load-config.ts from anycable-go's
+ * flags (`--rpc_host=...`) and env vars (`ANYCABLE_RPC_HOST=...`), with anycable-go's defaults.
+ */
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFormat = 'text' | 'json';
+export type DisconnectMode = 'auto' | 'always' | 'never';
+export type PingPrecision = 's' | 'ms' | 'ns';
+export type BroadcastAdapterName = 'redis' | 'http' | 'redisx' | 'nats';
+
+export interface RpcConfig {
+  /** gRPC target: `host:port` or `dns:///name:port` (round robin over every address). */
+  host: string;
+  /** Calls in flight at most (anycable-go `rpc_concurrency`, 28): slightly below the RPC server's pool. */
+  concurrency: number;
+  /**
+   * Calls waiting for a free slot at most (`rpc_queue_size`, 16384, our extension). Above it a call
+   * fails at once, as an unreachable RPC would: 16384 covers a reconnect storm of the 10,000
+   * connections one process is sized for.
+   */
+  queueSize: number;
+  /** Deadline of one call, retries included (`rpc_request_timeout`, 3000 ms). */
+  requestTimeoutMs: number;
+  enableTls: boolean;
+  /** Verify the RPC server's certificate (`rpc_tls_verify`, true). */
+  tlsVerify: boolean;
+  /** CA certificate (file path or PEM) of the RPC server (`rpc_tls_root_ca`); '' = system CAs. */
+  tlsRootCa: string;
+  /** 0 keeps grpc-js defaults. */
+  maxRecvSize: number;
+  maxSendSize: number;
+  /** Lower-cased header names proxied to RPC (`headers`, default `cookie`). */
+  proxyHeaders: string[];
+  /** Cookie names kept in the proxied cookie header (`proxy_cookies`); null keeps every cookie. */
+  proxyCookies: string[] | null;
+}
+
+export interface DisconnectConfig {
+  mode: DisconnectMode;
+  /** Disconnect calls per second at most (`disconnect_rate`, 100), so a mass disconnect cannot flood RPC. */
+  rate: number;
+  /** Disconnect calls waiting at most (`disconnect_backlog_size`, 4096); past it the oldest are dropped and logged. */
+  backlogSize: number;
+}
+
+export interface PingConfig {
+  intervalMs: number;
+  precision: PingPrecision;
+  /** 0 = no pongs required. Applies to sessions on the extended protocol, whose clients can answer pings. */
+  pongTimeoutMs: number;
+}
+
+export interface WsConfig {
+  /** Largest client frame (`max_message_size`, 65536); a larger one closes the connection with 1009. */
+  maxMessageSize: number;
+  /**
+   * Bytes written but not yet taken by the kernel for one client (`ws_max_pending_size`, 1 MiB):
+   * past it the client is not reading, and it is disconnected instead of buffered without limit.
+   * 0 means no limit (anycable-go's meaning).
+   */
+  maxPendingBytes: number;
+  /**
+   * Commands of one session waiting for their turn (`max_pending_commands`, 64, our extension):
+   * a session's commands run one at a time, in order; at half of it the gateway stops reading the
+   * socket (TCP back-pressure), and commands that still arrive when it is full are dropped and logged.
+   */
+  maxPendingCommands: number;
+}
+
+export interface BroadcastConfig {
+  adapters: BroadcastAdapterName[];
+  redisUrl: string;
+  redisChannel: string;
+  httpPort: number;
+  httpPath: string;
+  broadcastKey: string;
+  secret: string;
+  natsServers: string;
+  natsChannel: string;
+  pubsub: 'none' | 'redis' | 'nats';
+}
+
+export interface JwtConfig {
+  /** Secret verifying HS256 tokens; empty disables JWT identification. */
+  secret: string;
+  /** Query param / header (`X-<PARAM>`) carrying the token (`jwt_param`, jid). */
+  param: string;
+  enforce: boolean;
+}
+
+export interface GatewayConfig {
+  host: string;
+  port: number;
+  paths: string[];
+  healthPath: string;
+  /** 0 = no limit. */
+  maxConn: number;
+  /** Host patterns (`*` wildcard) the Origin header must match; empty = no check. */
+  allowedOrigins: string[];
+  ssl: { certPath: string; keyPath: string } | null;
+  rpc: RpcConfig;
+  disconnect: DisconnectConfig;
+  shutdownTimeoutMs: number;
+  shutdownDelayMs: number;
+  log: { level: LogLevel; format: LogFormat };
+  metrics: { httpPath: string; host: string; port: number };
+  ping: PingConfig;
+  ws: WsConfig;
+  broadcast: BroadcastConfig;
+  jwt: JwtConfig;
+  /** Options accepted for compatibility that have no effect here, to be logged once at boot. */
+  ignoredOptions: string[];
+}

@@ -1,0 +1,134 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfig } from './load-config.js';
+import { ConfigError } from './config.error.js';
+import type { GatewayConfig } from './gateway-config.js';
+
+function config(argv: string[] = [], env: NodeJS.ProcessEnv = {}): GatewayConfig {
+  const result = loadConfig(argv, env);
+  assert.equal(result.kind, 'run');
+  return (result as { config: GatewayConfig }).config;
+}
+
+function refused(argv: string[], env: NodeJS.ProcessEnv, option: string, pattern: RegExp): void {
+  assert.throws(
+    () => loadConfig(argv, env),
+    (error: unknown) => error instanceof ConfigError && error.option === option && pattern.test(error.message),
+  );
+}
+
+test('defaults are anycable-go defaults', () => {
+  const c = config();
+  assert.equal(c.host, 'localhost');
+  assert.equal(c.port, 8080);
+  assert.deepEqual(c.paths, ['/cable']);
+  assert.equal(c.healthPath, '/health');
+  assert.equal(c.rpc.host, 'localhost:50051');
+  assert.equal(c.rpc.concurrency, 28);
+  assert.equal(c.rpc.requestTimeoutMs, 3000);
+  assert.deepEqual(c.rpc.proxyHeaders, ['cookie']);
+  assert.equal(c.rpc.proxyCookies, null);
+  assert.equal(c.ping.intervalMs, 3000);
+  assert.equal(c.ws.maxMessageSize, 65536);
+  assert.equal(c.disconnect.mode, 'auto');
+  assert.equal(c.shutdownTimeoutMs, 30_000);
+  assert.equal(c.log.level, 'info');
+  assert.equal(c.log.format, 'text');
+  assert.equal(c.broadcast.redisChannel, '__anycable__');
+  assert.deepEqual(c.broadcast.adapters, []);
+  assert.equal(c.jwt.param, 'jid');
+});
+
+test('the seed .env is read, header names case-insensitively', () => {
+  const c = config([], {
+    ANYCABLE_HOST: '0.0.0.0',
+    ANYCABLE_PORT: '8181',
+    ANYCABLE_PATH: '/ws',
+    ANYCABLE_RPC_HOST: 'anycable-rpc:50051',
+    ANYCABLE_HEADERS: 'COOKIE,AUTHORIZATION,ORIGIN',
+    ANYCABLE_REDIS_URL: 'redis://redis:6379/1',
+    ANYCABLE_LOG_LEVEL: 'info',
+    ANYCABLE_DEBUG: 'false',
+  });
+  assert.equal(c.host, '0.0.0.0');
+  assert.equal(c.port, 8181);
+  assert.deepEqual(c.paths, ['/ws']);
+  assert.equal(c.rpc.host, 'anycable-rpc:50051');
+  assert.deepEqual(c.rpc.proxyHeaders, ['cookie', 'authorization', 'origin']);
+  assert.equal(c.broadcast.redisUrl, 'redis://redis:6379/1');
+  assert.deepEqual(c.broadcast.adapters, ['redis'], 'an explicit Redis URL selects the redis intake');
+});
+
+test('flags win over env, which wins over PORT / REDIS_URL', () => {
+  const c = config(['--rpc_host=dns:///rpc:50051', '--port', '9000', '--debug', '--max-conn=5'], {
+    ANYCABLE_RPC_HOST: 'other:1',
+    PORT: '7000',
+    REDIS_URL: 'redis://r:1',
+  });
+  assert.equal(c.rpc.host, 'dns:///rpc:50051');
+  assert.equal(c.port, 9000);
+  assert.equal(c.log.level, 'debug');
+  assert.equal(c.maxConn, 5);
+  assert.equal(c.broadcast.redisUrl, 'redis://r:1');
+  assert.equal(config([], { PORT: '7000' }).port, 7000);
+  assert.equal(config([], { PORT: '7000', ANYCABLE_PORT: '7001' }).port, 7001);
+});
+
+test('lists: paths, proxy cookies, allowed origins, adapters', () => {
+  const c = config([], {
+    ANYCABLE_PATH: '/cable, /admin/cable',
+    ANYCABLE_PROXY_COOKIES: 'session,_csrf',
+    ANYCABLE_ALLOWED_ORIGINS: '*.Example.com,localhost:3000',
+    ANYCABLE_BROADCAST_ADAPTER: 'redis',
+  });
+  assert.deepEqual(c.paths, ['/cable', '/admin/cable']);
+  assert.deepEqual(c.rpc.proxyCookies, ['session', '_csrf']);
+  assert.deepEqual(c.allowedOrigins, ['*.example.com', 'localhost:3000']);
+  assert.deepEqual(c.broadcast.adapters, ['redis']);
+});
+
+test('bad values stop the start with the option named', () => {
+  refused([], { ANYCABLE_PORT: 'eighty' }, 'port', /port \(from ANYCABLE_PORT\): must be an integer/);
+  refused(['--rpc_concurrency=0'], {}, 'rpc_concurrency', /must be >= 1/);
+  refused([], { ANYCABLE_DISCONNECT_MODE: 'sometimes' }, 'disconnect_mode', /auto, always, never/);
+  refused([], { ANYCABLE_LOG_FORMAT: 'xml' }, 'log_format', /text, json/);
+  refused([], { ANYCABLE_RPC_HOST: 'no port' }, 'rpc_host', /host:port/);
+  refused([], { ANYCABLE_PATH: 'cable' }, 'path', /must start with \//);
+  refused([], { ANYCABLE_REDIS_URL: 'http://x' }, 'redis_url', /redis:\/\//);
+  refused([], { ANYCABLE_DEBUG: 'maybe' }, 'debug', /true or false/);
+  refused(['--no_such_option=1'], {}, 'no_such_option', /unknown option/);
+  refused(['positional'], {}, 'positional', /unexpected argument/);
+  refused(['--rpc_host'], {}, 'rpc_host', /needs a value/);
+});
+
+test('broadcast adapters: unknown names refused, known but not built ones say so', () => {
+  refused([], { ANYCABLE_BROADCAST_ADAPTER: 'kafka' }, 'broadcast_adapter', /unknown adapter "kafka"/);
+  for (const name of ['http', 'redisx', 'nats']) {
+    refused([], { ANYCABLE_BROADCAST_ADAPTER: `redis,${name}` }, 'broadcast_adapter', /not implemented yet/);
+  }
+  refused([], { ANYCABLE_PUBSUB: 'redis' }, 'pubsub', /not implemented yet/);
+  refused([], { ANYCABLE_PUBSUB: 'zeromq' }, 'pubsub', /one of none, redis, nats/);
+});
+
+test('unsupported features refuse to start; compatibility knobs are accepted and listed', () => {
+  refused([], { ANYCABLE_BROKER: 'memory' }, 'broker', /not implemented yet/);
+  refused(['--turbo_streams'], {}, 'turbo_streams', /not implemented yet/);
+  assert.equal(config([], { ANYCABLE_BROKER: 'none', ANYCABLE_NORPC: 'false' }).broadcast.adapters.length, 0);
+  assert.deepEqual(config(['--hub_gopool_size=8'], { ANYCABLE_READ_BUFFER_SIZE: '4096' }).ignoredOptions.sort(), [
+    'hub_gopool_size',
+    'read_buffer_size',
+  ]);
+});
+
+test('deprecated names keep working', () => {
+  const c = config(['--disable_disconnect', '--jwt_id_key=k', '--jwt_id_param=token', '--jwt_id_enforce']);
+  assert.equal(c.disconnect.mode, 'never');
+  assert.deepEqual(c.jwt, { secret: 'k', param: 'token', enforce: true });
+  assert.equal(config([], { ANYCABLE_SECRET: 's' }).jwt.secret, 's', 'secret is the JWT fallback');
+  refused(['--enforce_jwt'], {}, 'enforce_jwt', /needs jwt_secret/);
+});
+
+test('help and version are recognised', () => {
+  assert.equal(loadConfig(['--help'], {}).kind, 'help');
+  assert.equal(loadConfig(['-v'], {}).kind, 'version');
+});

@@ -1,0 +1,249 @@
+import { existsSync } from 'node:fs';
+import { ConfigError } from './config.error.js';
+import { readCommandLine, type RawOption } from './raw-options.js';
+import type {
+  BroadcastAdapterName,
+  DisconnectMode,
+  GatewayConfig,
+  LogFormat,
+  LogLevel,
+  PingPrecision,
+} from './gateway-config.js';
+
+/** Adapters this build can run; the others are known names that fail the start as "not implemented yet". */
+export const IMPLEMENTED_BROADCAST_ADAPTERS: ReadonlySet<BroadcastAdapterName> = new Set(['redis']);
+const KNOWN_BROADCAST_ADAPTERS: readonly BroadcastAdapterName[] = ['redis', 'http', 'redisx', 'nats'];
+
+/**
+ * Builds the typed config from the raw options (see raw-options.ts), validating every value.
+ * Throws {@link ConfigError} naming the option and its source on the first bad value.
+ */
+export function buildConfig(options: ReadonlyMap<string, RawOption>): GatewayConfig {
+  const read = new OptionReader(options);
+  read.refuseUnsupported();
+
+  const port = read.int('port', 0, 65_535);
+  const paths = read.list('path');
+  if (paths.length === 0) read.fail('path', 'needs at least one path');
+  for (const path of paths) if (!path.startsWith('/')) read.fail('path', `"${path}" must start with /`);
+  const healthPath = read.string('health_path');
+  if (!healthPath.startsWith('/')) read.fail('health_path', 'must start with /');
+
+  const sslCert = read.string('ssl_cert');
+  const sslKey = read.string('ssl_key');
+  if (Boolean(sslCert) !== Boolean(sslKey)) read.fail(sslCert ? 'ssl_key' : 'ssl_cert', 'ssl_cert and ssl_key go together');
+  for (const name of ['ssl_cert', 'ssl_key'] as const) {
+    const file = read.string(name);
+    if (file && !existsSync(file)) read.fail(name, `file ${file} does not exist`);
+  }
+
+  const secret = noneToEmpty(read.string('secret'));
+  const jwtSecret = noneToEmpty(read.string('jwt_secret') || read.string('jwt_id_key') || secret);
+  const broadcastKey = noneToEmpty(read.string('broadcast_key') || read.string('http_broadcast_secret'));
+
+  const logLevel = read.bool('debug') ? 'debug' : read.oneOf<LogLevel>('log_level', ['debug', 'info', 'warn', 'error']);
+  const metricsPath = read.string('metrics_http');
+  if (metricsPath && !metricsPath.startsWith('/')) read.fail('metrics_http', 'must be a path starting with /');
+
+  const disconnectMode: DisconnectMode = read.bool('disable_disconnect')
+    ? 'never'
+    : read.oneOf<DisconnectMode>('disconnect_mode', ['auto', 'always', 'never']);
+
+  const redisUrl = read.string('redis_url');
+  if (!/^rediss?:\/\/[^/]/.test(redisUrl) || !URL.canParse(redisUrl)) {
+    read.fail('redis_url', 'must be a redis:// or rediss:// URL');
+  }
+
+  const config: GatewayConfig = {
+    host: read.nonEmpty('host'),
+    port,
+    paths,
+    healthPath,
+    maxConn: read.int('max_conn', 0),
+    allowedOrigins: read.list('allowed_origins').map((origin) => origin.toLowerCase()),
+    ssl: sslCert ? { certPath: sslCert, keyPath: sslKey } : null,
+    rpc: {
+      host: rpcTarget(read),
+      concurrency: read.int('rpc_concurrency', 1),
+      queueSize: read.int('rpc_queue_size', 1),
+      requestTimeoutMs: read.int('rpc_request_timeout', 1),
+      enableTls: read.bool('rpc_enable_tls'),
+      tlsVerify: read.bool('rpc_tls_verify'),
+      tlsRootCa: read.string('rpc_tls_root_ca'),
+      maxRecvSize: read.int('rpc_max_call_recv_size', 0),
+      maxSendSize: read.int('rpc_max_call_send_size', 0),
+      proxyHeaders: read.list('headers').map((name) => name.toLowerCase()),
+      proxyCookies: read.list('proxy_cookies').length > 0 ? read.list('proxy_cookies') : null,
+    },
+    disconnect: {
+      mode: disconnectMode,
+      rate: read.int('disconnect_rate', 1),
+      backlogSize: read.int('disconnect_backlog_size', 1),
+    },
+    shutdownTimeoutMs: read.int('shutdown_timeout', 0) * 1000,
+    shutdownDelayMs: read.int('shutdown_delay', 0) * 1000,
+    log: { level: logLevel, format: read.oneOf<LogFormat>('log_format', ['text', 'json']) },
+    metrics: { httpPath: metricsPath, host: read.string('metrics_host'), port: read.int('metrics_port', 0, 65_535) },
+    ping: {
+      intervalMs: read.int('ping_interval', 1) * 1000,
+      precision: read.oneOf<PingPrecision>('ping_timestamp_precision', ['s', 'ms', 'ns']),
+      pongTimeoutMs: read.int('pong_timeout', 0) * 1000,
+    },
+    ws: {
+      maxMessageSize: read.int('max_message_size', 1, 100 * 1024 * 1024),
+      maxPendingBytes: read.int('ws_max_pending_size', 0),
+      maxPendingCommands: read.int('max_pending_commands', 2),
+    },
+    broadcast: {
+      adapters: broadcastAdapters(read),
+      redisUrl,
+      redisChannel: read.nonEmpty('redis_channel'),
+      httpPort: read.int('http_broadcast_port', 0, 65_535) || (broadcastKey || secret ? port : 8090),
+      httpPath: read.string('http_broadcast_path'),
+      broadcastKey,
+      secret,
+      natsServers: read.nonEmpty('nats_servers'),
+      natsChannel: read.nonEmpty('nats_channel'),
+      pubsub: pubsubAdapter(read),
+    },
+    jwt: {
+      secret: jwtSecret,
+      param: read.nonEmpty('jwt_param'),
+      enforce: read.bool('enforce_jwt') || read.bool('jwt_id_enforce'),
+    },
+    ignoredOptions: read.explicitIgnored(),
+  };
+  if (read.isExplicit('jwt_id_param') && !read.isExplicit('jwt_param')) config.jwt.param = read.nonEmpty('jwt_id_param');
+  if (config.jwt.enforce && !config.jwt.secret) read.fail('enforce_jwt', 'needs jwt_secret (or secret)');
+  if (read.isExplicit('disconnect_timeout')) config.ignoredOptions.push('disconnect_timeout (deprecated: use shutdown_timeout)');
+  return config;
+}
+
+function noneToEmpty(value: string): string {
+  return value === 'none' ? '' : value;
+}
+
+function rpcTarget(read: OptionReader): string {
+  const impl = read.string('rpc_impl');
+  if (impl === 'http') read.fail('rpc_impl', 'RPC over HTTP is not implemented yet');
+  if (impl !== 'grpc' && impl !== '') read.fail('rpc_impl', 'must be grpc');
+  let target = read.nonEmpty('rpc_host');
+  if (/^https?:\/\//i.test(target)) read.fail('rpc_host', 'RPC over HTTP is not implemented yet; give host:port');
+  target = target.replace(/^grpc:\/\//i, '');
+  const hostPort = /^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):(\d{1,5})$/;
+  const valid =
+    /^(unix|unix-abstract):.+/.test(target) ||
+    /^(ipv4|ipv6):.+/.test(target) ||
+    /^dns:(\/\/[^/]*\/)?.+:\d{1,5}$/.test(target) ||
+    hostPort.test(target);
+  if (!valid) read.fail('rpc_host', 'must be host:port or dns:///name:port');
+  return target;
+}
+
+function broadcastAdapters(read: OptionReader): BroadcastAdapterName[] {
+  const names = read.list('broadcast_adapter').map((name) => name.toLowerCase());
+  if (names.length === 0) {
+    // anycable-go's defaulting: Redis when the user pointed at one, else (for now) no intake.
+    return read.isExplicit('redis_url') ? ['redis'] : [];
+  }
+  for (const name of names) {
+    if (!KNOWN_BROADCAST_ADAPTERS.includes(name as BroadcastAdapterName)) {
+      read.fail('broadcast_adapter', `unknown adapter "${name}" (known: ${KNOWN_BROADCAST_ADAPTERS.join(', ')})`);
+    }
+    if (!IMPLEMENTED_BROADCAST_ADAPTERS.has(name as BroadcastAdapterName)) {
+      read.fail('broadcast_adapter', `adapter "${name}" is not implemented yet`);
+    }
+  }
+  return [...new Set(names)] as BroadcastAdapterName[];
+}
+
+function pubsubAdapter(read: OptionReader): 'none' | 'redis' | 'nats' {
+  const value = read.oneOf<'none' | 'redis' | 'nats'>('pubsub', ['none', 'redis', 'nats']);
+  if (value !== 'none') read.fail('pubsub', `pub/sub adapter "${value}" is not implemented yet`);
+  return value;
+}
+
+/** Typed access to raw options; every failure names the option and its source. */
+class OptionReader {
+  constructor(private readonly options: ReadonlyMap<string, RawOption>) {}
+
+  fail(name: string, problem: string): never {
+    const raw = this.options.get(name);
+    const where = raw && raw.source !== 'default' ? ` (from ${raw.source})` : '';
+    const value = raw ? ` ${JSON.stringify(raw.text)}` : '';
+    throw new ConfigError(name, `invalid value${value} for option ${name}${where}: ${problem}`);
+  }
+
+  isExplicit(name: string): boolean {
+    return this.raw(name).explicit;
+  }
+
+  string(name: string): string {
+    return this.raw(name).text.trim();
+  }
+
+  nonEmpty(name: string): string {
+    const value = this.string(name);
+    if (!value) this.fail(name, 'must not be empty');
+    return value;
+  }
+
+  list(name: string): string[] {
+    return this.string(name)
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+  }
+
+  int(name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const text = this.string(name);
+    if (!/^[+-]?\d+$/.test(text)) this.fail(name, 'must be an integer');
+    const value = Number(text);
+    if (value < min || value > max) this.fail(name, max === Number.MAX_SAFE_INTEGER ? `must be >= ${min}` : `must be between ${min} and ${max}`);
+    return value;
+  }
+
+  bool(name: string): boolean {
+    const text = this.string(name).toLowerCase();
+    if (['1', 't', 'true', 'yes', 'on'].includes(text)) return true;
+    if (['0', 'f', 'false', 'no', 'off'].includes(text)) return false;
+    return this.fail(name, 'must be true or false');
+  }
+
+  oneOf<T extends string>(name: string, values: readonly T[]): T {
+    const text = this.string(name).toLowerCase();
+    if (!values.includes(text as T)) this.fail(name, `must be one of ${values.join(', ')}`);
+    return text as T;
+  }
+
+  /** Unsupported features set to anything but their default stop the start. */
+  refuseUnsupported(): void {
+    for (const raw of this.options.values()) {
+      if (raw.spec.support !== 'unsupported' || !raw.explicit) continue;
+      const isDefault =
+        raw.spec.kind === 'bool' ? this.bool(raw.spec.name) === (raw.spec.default === 'true') : raw.text.trim() === raw.spec.default;
+      if (!isDefault) {
+        throw new ConfigError(raw.spec.name, `option ${raw.spec.name} (from ${raw.source}) is not implemented yet: ${raw.spec.description}`);
+      }
+    }
+  }
+
+  explicitIgnored(): string[] {
+    return [...this.options.values()].filter((raw) => raw.spec.support === 'ignored' && raw.explicit).map((raw) => raw.spec.name);
+  }
+
+  private raw(name: string): RawOption {
+    const raw = this.options.get(name);
+    if (!raw) throw new Error(`bug: option ${name} is not declared in config-options.ts`);
+    return raw;
+  }
+}
+
+/** Reads flags and env and builds the config; `help`/`version` when asked for. Throws {@link ConfigError}. */
+export function loadConfig(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): { kind: 'run'; config: GatewayConfig } | { kind: 'help' } | { kind: 'version' } {
+  const commandLine = readCommandLine(argv, env);
+  return commandLine.kind === 'run' ? { kind: 'run', config: buildConfig(commandLine.options) } : commandLine;
+}

@@ -1,0 +1,103 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { BroadcastDispatcher } from './broadcast/broadcast-dispatcher.js';
+import { BroadcastIntakes, createBroadcastIntakes } from './broadcast/broadcast-intakes.js';
+import { CableGateway } from './cable.gateway.js';
+import type { GatewayConfig } from './config/gateway-config.js';
+import { GATEWAY_CONFIG, GATEWAY_LOGGER, METRICS_REGISTRY } from './gateway.tokens.js';
+import { HttpEndpoints } from './http/http-endpoints.js';
+import { Hub } from './hub/hub.js';
+import type { GatewayLogger } from './log/logger.js';
+import { GatewayStats } from './metrics/gateway-stats.js';
+import { createMetricsRegistry } from './metrics/metrics-registry.js';
+import { DisconnectQueue } from './rpc/disconnect-queue.js';
+import { RpcClient } from './rpc/rpc-client.js';
+import { JwtIdentification } from './session/jwt-identification.js';
+import { PingScheduler } from './session/ping-scheduler.js';
+import type { SessionContext } from './session/session-context.js';
+import { SessionRegistry } from './session/session-registry.js';
+import { SessionService } from './session/session.service.js';
+
+/**
+ * Wires the gateway. The domain classes (hub, sessions, RPC client, intakes) are plain classes
+ * built by factories here, so they stay testable without Nest; Nest owns the HTTP server, the
+ * WebSocket gateway and the lifecycle.
+ */
+@Module({})
+export class GatewayModule {
+  static forRoot(config: GatewayConfig, logger: GatewayLogger): DynamicModule {
+    return {
+      module: GatewayModule,
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: GATEWAY_LOGGER, useValue: logger },
+        { provide: GatewayStats, useValue: new GatewayStats() },
+        { provide: SessionRegistry, useValue: new SessionRegistry() },
+        { provide: Hub, useFactory: (stats: GatewayStats) => new Hub(stats), inject: [GatewayStats] },
+        {
+          provide: RpcClient,
+          useFactory: (stats: GatewayStats) => new RpcClient(config.rpc, logger, stats),
+          inject: [GatewayStats],
+        },
+        {
+          provide: DisconnectQueue,
+          useFactory: (rpc: RpcClient, stats: GatewayStats) =>
+            new DisconnectQueue(rpc, { ...config.disconnect, flushConcurrency: config.rpc.concurrency }, logger, stats),
+          inject: [RpcClient, GatewayStats],
+        },
+        { provide: PingScheduler, useFactory: () => new PingScheduler(config.ping.intervalMs, config.ping.precision) },
+        {
+          provide: SessionService,
+          useFactory: (stats: GatewayStats, hub: Hub, rpc: RpcClient, disconnects: DisconnectQueue, pings: PingScheduler, registry: SessionRegistry) => {
+            const context: SessionContext = {
+              options: {
+                disconnectMode: config.disconnect.mode,
+                pingIntervalMs: config.ping.intervalMs,
+                pongTimeoutMs: config.ping.pongTimeoutMs,
+                maxPendingCommands: config.ws.maxPendingCommands,
+              },
+              logger,
+              stats,
+              hub,
+              rpc,
+              disconnects,
+              pings,
+              registry,
+            };
+            stats.registerGauge('clients_num', () => registry.size);
+            stats.registerGauge('clients_uniq_num', () => registry.uniqueIdentifiers);
+            stats.registerGauge('broadcast_streams_num', () => hub.streamCount);
+            stats.registerGauge('rpc_inflight_num', () => rpc.gate.inFlight);
+            stats.registerGauge('rpc_pending_num', () => rpc.gate.queued);
+            stats.registerGauge('disconnect_queue_size', () => disconnects.pending);
+            return new SessionService(context, registry, new JwtIdentification(config.jwt), config.rpc);
+          },
+          inject: [GatewayStats, Hub, RpcClient, DisconnectQueue, PingScheduler, SessionRegistry],
+        },
+        {
+          provide: BroadcastDispatcher,
+          useFactory: (hub: Hub, sessions: SessionService, stats: GatewayStats) => new BroadcastDispatcher(hub, sessions, logger, stats),
+          inject: [Hub, SessionService, GatewayStats],
+        },
+        {
+          provide: BroadcastIntakes,
+          useFactory: (dispatcher: BroadcastDispatcher) =>
+            new BroadcastIntakes(createBroadcastIntakes(config.broadcast, logger), dispatcher, logger),
+          inject: [BroadcastDispatcher],
+        },
+        {
+          provide: METRICS_REGISTRY,
+          // Built after SessionService registered its gauges (the injection orders it).
+          useFactory: (stats: GatewayStats) => createMetricsRegistry(stats),
+          inject: [GatewayStats, SessionService],
+        },
+        {
+          provide: HttpEndpoints,
+          useFactory: (stats: GatewayStats, metrics: ReturnType<typeof createMetricsRegistry>) =>
+            new HttpEndpoints(config, stats, metrics, logger),
+          inject: [GatewayStats, METRICS_REGISTRY],
+        },
+        CableGateway,
+      ],
+    };
+  }
+}

@@ -1,0 +1,96 @@
+import { createServer, type Server } from 'node:http';
+import type { HttpServer } from '@nestjs/common';
+import type { Registry } from 'prom-client';
+import type { GatewayConfig } from '../config/gateway-config.js';
+import type { GatewayLogger } from '../log/logger.js';
+import type { GatewayStats } from '../metrics/gateway-stats.js';
+
+/** Minimal request/response shapes shared by Express and node:http. */
+interface Reply {
+  statusCode: number;
+  setHeader(name: string, value: string): unknown;
+  end(body: string): unknown;
+}
+
+/**
+ * GET health_path (200 + JSON while serving, 503 while shutting down) and, when metrics_http is
+ * set, the Prometheus text endpoint — on the main server, or on metrics_host:metrics_port.
+ */
+export class HttpEndpoints {
+  private shuttingDown = false;
+  private metricsServer: Server | null = null;
+
+  constructor(
+    private readonly config: GatewayConfig,
+    private readonly stats: GatewayStats,
+    private readonly metrics: Registry,
+    private readonly logger: GatewayLogger,
+  ) {}
+
+  /** Routes on the application's HTTP adapter (call before the app starts listening). */
+  register(http: HttpServer): void {
+    http.get(this.config.healthPath, (_request: unknown, reply: Reply) => this.health(reply));
+    if (this.config.metrics.httpPath && !this.separateMetricsServer) {
+      http.get(this.config.metrics.httpPath, (_request: unknown, reply: Reply) => void this.scrape(reply));
+    }
+  }
+
+  /** A separate metrics server when metrics_port differs from the main port. */
+  async listenMetrics(): Promise<void> {
+    if (!this.config.metrics.httpPath || !this.separateMetricsServer) return;
+    const path = this.config.metrics.httpPath;
+    const server = createServer((request, reply) => {
+      if (request.method === 'GET' && (request.url ?? '').split('?')[0] === path) void this.scrape(reply);
+      else {
+        reply.statusCode = 404;
+        reply.end('not found');
+      }
+    });
+    this.metricsServer = server;
+    const host = this.config.metrics.host || this.config.host;
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(this.config.metrics.port, host, resolve));
+    this.logger.info({ host, port: this.config.metrics.port, path }, 'Metrics server listening');
+  }
+
+  markShuttingDown(): void {
+    this.shuttingDown = true;
+  }
+
+  async close(): Promise<void> {
+    const server = this.metricsServer;
+    this.metricsServer = null;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private get separateMetricsServer(): boolean {
+    return this.config.metrics.port > 0 && this.config.metrics.port !== this.config.port;
+  }
+
+  private health(reply: Reply): void {
+    const memory = process.memoryUsage();
+    const gauges = Object.fromEntries(this.stats.gaugeNames().map((name) => [name, this.stats.gauge(name)]));
+    reply.statusCode = this.shuttingDown ? 503 : 200;
+    reply.setHeader('content-type', 'application/json');
+    reply.end(
+      JSON.stringify({
+        status: this.shuttingDown ? 'shutting_down' : 'ok',
+        ...gauges,
+        memory: { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external },
+        uptime: Math.round(process.uptime()),
+      }),
+    );
+  }
+
+  private async scrape(reply: Reply): Promise<void> {
+    try {
+      const text = await this.metrics.metrics();
+      reply.statusCode = 200;
+      reply.setHeader('content-type', this.metrics.contentType);
+      reply.end(text);
+    } catch (error) {
+      this.logger.error({ err: (error as Error).message }, 'metrics collection failed');
+      reply.statusCode = 500;
+      reply.end('metrics collection failed');
+    }
+  }
+}

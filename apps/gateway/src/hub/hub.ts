@@ -1,0 +1,100 @@
+import type { Publication } from '#libs/protocol';
+import type { GatewayStats } from '../metrics/gateway-stats.js';
+import { broadcastPrefixOf, encodeBroadcast, messageJsonOf } from '../protocol/server-frame.encoder.js';
+import { encodeTextFrame } from '../transport/ws-frame.js';
+import type { StreamInterestListener } from './stream-interest.js';
+
+/** Whatever can receive broadcast frames: a session's socket. */
+export interface HubSubscriber {
+  readonly sid: string;
+  /** Writes a prebuilt frame; false if it was not written (closed, or dropped as a slow client). */
+  sendFrame(frame: Buffer): boolean;
+}
+
+/** The subscribers of one stream that subscribed through the same identifier string. */
+interface IdentifierGroup {
+  /** `{"identifier":"<id>","message":` — serialised once per group, not per broadcast. */
+  readonly prefix: string;
+  readonly subscribers: Set<HubSubscriber>;
+}
+
+/**
+ * Stream → subscriptions index and fan-out. A stream's subscribers are grouped by identifier
+ * (each frame names the subscription's identifier), so a broadcast is encoded once per
+ * identifier group — once in all, in the common case of everyone using the same identifier —
+ * and the same buffer is written to every subscriber of the group.
+ * Knows nothing of RPC or sessions; delivery is synchronous, so order is kept per stream and per
+ * connection.
+ */
+export class Hub {
+  private readonly streams = new Map<string, Map<string, IdentifierGroup>>();
+  private readonly listeners: StreamInterestListener[] = [];
+
+  constructor(private readonly stats: GatewayStats) {}
+
+  /** Registers a listener told when a stream gets its first subscriber and loses its last. */
+  addInterestListener(listener: StreamInterestListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Streams with at least one subscriber now. */
+  followedStreams(): IterableIterator<string> {
+    return this.streams.keys();
+  }
+
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  /** `subscriber` gets the broadcasts of `stream` through `identifier` (idempotent). */
+  follow(stream: string, identifier: string, subscriber: HubSubscriber): void {
+    let groups = this.streams.get(stream);
+    if (!groups) {
+      groups = new Map();
+      this.streams.set(stream, groups);
+      this.notify('streamFollowed', stream);
+    }
+    let group = groups.get(identifier);
+    if (!group) {
+      group = { prefix: broadcastPrefixOf(identifier), subscribers: new Set() };
+      groups.set(identifier, group);
+    }
+    group.subscribers.add(subscriber);
+  }
+
+  /** Undoes {@link follow} (idempotent). */
+  unfollow(stream: string, identifier: string, subscriber: HubSubscriber): void {
+    const groups = this.streams.get(stream);
+    const group = groups?.get(identifier);
+    if (!groups || !group || !group.subscribers.delete(subscriber)) return;
+    if (group.subscribers.size > 0) return;
+    groups.delete(identifier);
+    if (groups.size > 0) return;
+    this.streams.delete(stream);
+    this.notify('streamUnfollowed', stream);
+  }
+
+  /**
+   * Delivers a publication to every subscription following its stream, except the session
+   * named by `meta.exclude_socket`. Returns the number of frames written.
+   */
+  deliver(publication: Publication): number {
+    const groups = this.streams.get(publication.stream);
+    if (!groups) return 0;
+    const messageJson = messageJsonOf(publication.data);
+    const excluded = publication.meta?.exclude_socket;
+    let sent = 0;
+    for (const group of groups.values()) {
+      const frame = encodeTextFrame(encodeBroadcast(group.prefix, messageJson));
+      for (const subscriber of group.subscribers) {
+        if (subscriber.sid !== excluded && subscriber.sendFrame(frame)) sent++;
+      }
+    }
+    this.stats.broadcastFramesSent += sent;
+    return sent;
+  }
+
+  private notify(event: keyof StreamInterestListener, stream: string): void {
+    for (const listener of this.listeners) listener[event](stream);
+  }
+}

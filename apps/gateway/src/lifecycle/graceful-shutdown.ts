@@ -1,0 +1,53 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { INestApplication } from '@nestjs/common';
+import type { BroadcastIntakes } from '../broadcast/broadcast-intakes.js';
+import type { HttpEndpoints } from '../http/http-endpoints.js';
+import type { GatewayLogger } from '../log/logger.js';
+import type { DisconnectQueue } from '../rpc/disconnect-queue.js';
+import type { RpcClient } from '../rpc/rpc-client.js';
+import type { PingScheduler } from '../session/ping-scheduler.js';
+import type { SessionService } from '../session/session.service.js';
+import type { CableServer } from '../transport/cable-server.js';
+
+export interface ShutdownParts {
+  readonly app: INestApplication;
+  readonly cableServer: CableServer;
+  readonly sessions: SessionService;
+  readonly intakes: BroadcastIntakes;
+  readonly disconnects: DisconnectQueue;
+  readonly pings: PingScheduler;
+  readonly rpc: RpcClient;
+  readonly http: HttpEndpoints;
+  readonly logger: GatewayLogger;
+}
+
+/** How long closed sockets get to finish their closing handshake before being dropped. */
+const CLOSE_HANDSHAKE_WAIT_MS = 2_000;
+
+/**
+ * SIGTERM/SIGINT: stop accepting, tell every client `server_restart` and close 1001, flush the
+ * pending Disconnect calls within shutdown_timeout, then close everything. Resolves when done.
+ */
+export async function shutDownGracefully(parts: ShutdownParts, signal: string, timeoutMs: number, delayMs: number): Promise<void> {
+  const { logger } = parts;
+  const deadline = Date.now() + timeoutMs;
+  logger.info({ signal, sessions: parts.cableServer.connectionCount }, 'Shutting down');
+  parts.http.markShuttingDown();
+  if (delayMs > 0) await sleep(delayMs);
+  parts.cableServer.stopAccepting();
+  parts.app.getHttpServer().close();
+  parts.pings.stop();
+  await parts.intakes.stop();
+
+  const closed = parts.sessions.shutdownAll();
+  const closeWait = Math.min(CLOSE_HANDSHAKE_WAIT_MS, Math.max(0, deadline - Date.now()));
+  const until = Date.now() + closeWait;
+  while (parts.cableServer.connectionCount > 0 && Date.now() < until) await sleep(20);
+
+  const unsent = await parts.disconnects.flush(Math.max(0, deadline - Date.now()));
+  if (unsent > 0) logger.warn({ unsent }, 'Disconnect calls not done within shutdown_timeout: dropped');
+  parts.rpc.close();
+  await parts.http.close();
+  await parts.app.close();
+  logger.info({ sessions: closed }, 'Gateway stopped');
+}

@@ -1,0 +1,40 @@
+/**
+ * The gateway's counters: plain numbers bumped on the hot paths (a property increment, no
+ * allocation), read lazily by /health and the Prometheus endpoint.
+ */
+export class GatewayStats {
+  connectionsTotal = 0;
+  connectionsRejected = 0;
+  broadcastsReceived = 0;
+  broadcastsRefused = 0;
+  /** Frames written for broadcasts (one per subscriber reached). */
+  broadcastFramesSent = 0;
+  remoteDisconnects = 0;
+  rpcCalls = 0;
+  rpcErrors = 0;
+  rpcRetries = 0;
+  rpcQueueRejections = 0;
+  failedAuths = 0;
+  badFrames = 0;
+  droppedCommands = 0;
+  slowClients = 0;
+  oversizedFrames = 0;
+  pongTimeouts = 0;
+  disconnectCalls = 0;
+  disconnectDropped = 0;
+
+  /** Gauges computed on read, registered by their owners (sessions, streams, queues). */
+  private readonly gauges = new Map<string, () => number>();
+
+  registerGauge(name: string, read: () => number): void {
+    this.gauges.set(name, read);
+  }
+
+  gauge(name: string): number {
+    return this.gauges.get(name)?.() ?? 0;
+  }
+
+  gaugeNames(): string[] {
+    return [...this.gauges.keys()];
+  }
+}

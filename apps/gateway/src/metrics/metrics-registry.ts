@@ -1,0 +1,55 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { GatewayStats } from './gateway-stats.js';
+
+type CounterName = {
+  [K in keyof GatewayStats]: GatewayStats[K] extends number ? K : never;
+}[keyof GatewayStats];
+
+const COUNTERS: ReadonlyArray<[string, string, CounterName]> = [
+  ['connections_total', 'WebSocket connections accepted', 'connectionsTotal'],
+  ['connections_rejected_total', 'WebSocket upgrades refused (path, origin, max_conn, shutdown)', 'connectionsRejected'],
+  ['broadcast_msg_total', 'Publications received', 'broadcastsReceived'],
+  ['broadcast_refused_total', 'Malformed publications ignored', 'broadcastsRefused'],
+  ['broadcast_frames_total', 'Broadcast frames written to subscribers', 'broadcastFramesSent'],
+  ['remote_disconnects_total', 'Sessions closed by remote disconnect commands', 'remoteDisconnects'],
+  ['rpc_call_total', 'RPC calls made', 'rpcCalls'],
+  ['rpc_error_total', 'RPC calls without an answer', 'rpcErrors'],
+  ['rpc_retries_total', 'RPC attempts retried (RESOURCE_EXHAUSTED, UNAVAILABLE)', 'rpcRetries'],
+  ['rpc_queue_rejections_total', 'RPC calls refused because rpc_queue_size was reached', 'rpcQueueRejections'],
+  ['failed_auths_total', 'Connections refused by authentication', 'failedAuths'],
+  ['client_bad_frames_total', 'Client frames ignored as malformed', 'badFrames'],
+  ['client_dropped_commands_total', 'Client commands dropped over max_pending_commands', 'droppedCommands'],
+  ['slow_clients_total', 'Clients disconnected over ws_max_pending_size', 'slowClients'],
+  ['oversized_frames_total', 'Connections closed with 1009 over max_message_size', 'oversizedFrames'],
+  ['pong_timeouts_total', 'Sessions closed for a missing pong', 'pongTimeouts'],
+  ['disconnect_calls_total', 'Disconnect RPC calls sent', 'disconnectCalls'],
+  ['disconnect_dropped_total', 'Disconnect calls dropped over disconnect_backlog_size', 'disconnectDropped'],
+];
+
+/** Prometheus registry (anycable-go's metric names, prefixed `anycable_go_`) reading the stats on scrape. */
+export function createMetricsRegistry(stats: GatewayStats): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  for (const [name, help, field] of COUNTERS) {
+    new Counter({
+      name: `anycable_go_${name}`,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(stats[field]);
+      },
+    });
+  }
+  for (const name of stats.gaugeNames()) {
+    new Gauge({
+      name: `anycable_go_${name}`,
+      help: `${name.replace(/_/g, ' ')} (now)`,
+      registers: [registry],
+      collect() {
+        this.set(stats.gauge(name));
+      },
+    });
+  }
+  return registry;
+}

@@ -1,0 +1,60 @@
+import type { DisconnectReason, PingPrecision } from './protocol.types.js';
+
+/**
+ * Server frames of the Action Cable protocol, as JSON text. Pure functions: no sockets, no timers.
+ * Broadcast frames are assembled from pre-serialised parts so the identifier is encoded once per
+ * stream group and the message once per broadcast.
+ */
+
+/** `{"type":"ping","message":<time>}` with the configured precision (anycable-go: s, ms or ns). */
+export function encodePing(nowMs: number, precision: PingPrecision): string {
+  const message = precision === 's' ? Math.floor(nowMs / 1000) : precision === 'ms' ? Math.floor(nowMs) : Math.floor(nowMs) * 1_000_000;
+  return `{"type":"ping","message":${message}}`;
+}
+
+export function encodeDisconnect(reason: DisconnectReason, reconnect: boolean): string {
+  return `{"type":"disconnect","reason":${JSON.stringify(reason)},"reconnect":${reconnect}}`;
+}
+
+export function encodeHistoryReply(identifier: string, confirmed: boolean): string {
+  return `{"type":"${confirmed ? 'confirm_history' : 'reject_history'}","identifier":${JSON.stringify(identifier)}}`;
+}
+
+/**
+ * The JSON of a broadcast's `message`: `data` itself when it is valid JSON (sent as is, like
+ * anycable-go's raw message), else `data` as a JSON string.
+ */
+export function messageJsonOf(data: string): string {
+  try {
+    JSON.parse(data);
+    return data;
+  } catch {
+    return JSON.stringify(data);
+  }
+}
+
+/** The prefix every broadcast frame of one identifier starts with: `{"identifier":"<id>","message":`. */
+export function broadcastPrefixOf(identifier: string): string {
+  return `{"identifier":${JSON.stringify(identifier)},"message":`;
+}
+
+/** A complete broadcast frame from its prefix (see {@link broadcastPrefixOf}) and message JSON. */
+export function encodeBroadcast(prefix: string, messageJson: string): string {
+  return `${prefix}${messageJson}}`;
+}
+
+/**
+ * The extended protocol's welcome carries the session id: a `welcome` transmission from RPC
+ * gets `sid` and `restored: false` added; every other transmission is returned unchanged.
+ */
+export function withSessionId(transmission: string, sid: string): string {
+  if (!transmission.includes('welcome')) return transmission;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(transmission);
+  } catch {
+    return transmission;
+  }
+  if (typeof parsed !== 'object' || parsed === null || (parsed as { type?: unknown }).type !== 'welcome') return transmission;
+  return JSON.stringify({ ...(parsed as object), sid, restored: false });
+}

@@ -1,0 +1,18 @@
+import { ACTIONCABLE_V1_EXT_JSON, ACTIONCABLE_V1_JSON } from '#libs/protocol';
+
+/** Sub-protocols spoken here, in order of preference when a client offers several. */
+export const SUPPORTED_SUBPROTOCOLS: readonly string[] = [ACTIONCABLE_V1_JSON, ACTIONCABLE_V1_EXT_JSON];
+
+/**
+ * The first offered sub-protocol that is supported; `false` when none is (the upgrade still
+ * succeeds, without a Sec-WebSocket-Protocol header, and the session speaks the plain protocol).
+ */
+export function chooseSubprotocol(offered: Iterable<string>): string | false {
+  for (const protocol of offered) if (SUPPORTED_SUBPROTOCOLS.includes(protocol)) return protocol;
+  return false;
+}
+
+/** True for the extended protocol (sid in welcome, pongs). */
+export function isExtendedProtocol(protocol: string): boolean {
+  return protocol === ACTIONCABLE_V1_EXT_JSON;
+}

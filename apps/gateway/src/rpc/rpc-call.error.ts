@@ -1,0 +1,17 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
+
+/** Why an RPC call gave no answer: a gRPC status code, or a local refusal before sending. */
+export type RpcFailureKind = 'grpc' | 'queue_full' | 'deadline';
+
+/** An RPC call that produced no answer (transport failure, deadline, queue full). */
+export class RpcCallError extends Error {
+  constructor(
+    readonly kind: RpcFailureKind,
+    message: string,
+    /** gRPC status code for `grpc` failures. */
+    readonly code: GrpcStatus | null = null,
+  ) {
+    super(message);
+    this.name = 'RpcCallError';
+  }
+}

@@ -1,0 +1,29 @@
+import type { DisconnectMode } from '../config/gateway-config.js';
+import type { Hub } from '../hub/hub.js';
+import type { GatewayLogger } from '../log/logger.js';
+import type { GatewayStats } from '../metrics/gateway-stats.js';
+import type { DisconnectQueue } from '../rpc/disconnect-queue.js';
+import type { CableRpc } from '../rpc/rpc-client.js';
+import type { PingScheduler } from './ping-scheduler.js';
+import type { SessionRegistry } from './session-registry.js';
+
+export interface SessionOptions {
+  readonly disconnectMode: DisconnectMode;
+  readonly pingIntervalMs: number;
+  /** 0 = no pongs required; else applies to extended-protocol sessions. */
+  readonly pongTimeoutMs: number;
+  /** See WsConfig.maxPendingCommands. */
+  readonly maxPendingCommands: number;
+}
+
+/** What every session shares: one reference per session instead of a copy of each collaborator. */
+export interface SessionContext {
+  readonly options: SessionOptions;
+  readonly logger: GatewayLogger;
+  readonly stats: GatewayStats;
+  readonly hub: Hub;
+  readonly rpc: CableRpc;
+  readonly disconnects: Pick<DisconnectQueue, 'enqueue'>;
+  readonly pings: Pick<PingScheduler, 'add' | 'remove'>;
+  readonly registry: Pick<SessionRegistry, 'indexIdentifiers' | 'remove'>;
+}

@@ -1,0 +1,416 @@
+import {
+  Status,
+  type ClientCommand,
+  type CommandName,
+  type CommandResponse,
+  type DisconnectRequest,
+  type Env,
+  type StringMap,
+} from '#libs/protocol';
+import { CloseCode } from '../protocol/protocol.types.js';
+import { encodeDisconnect, encodeHistoryReply, withSessionId } from '../protocol/server-frame.encoder.js';
+import { isExtendedProtocol } from '../protocol/subprotocol.js';
+import type { CableSocket } from '../transport/cable-socket.js';
+import type { InvalidFrame } from '../transport/cable-ws.adapter.js';
+import type { PingTarget } from './ping-scheduler.js';
+import { mergeState, type RequestEnv } from './request-env.js';
+import type { SessionContext } from './session-context.js';
+
+/** One subscription of a session: its RPC state (istate) and the streams it follows. */
+interface Subscription {
+  istate: StringMap | null;
+  streams: Set<string> | null;
+}
+
+type SessionState = 'connecting' | 'connected' | 'closing' | 'closed';
+/** Commands that wait their turn (pongs never do). */
+type QueuedCommand = Exclude<ClientCommand, { command: 'pong' }>;
+
+/** The outcome of authenticating a connection without RPC (JWT identification). */
+export type PreAuthentication =
+  | { kind: 'none' }
+  | { kind: 'identified'; identifiers: string }
+  | { kind: 'refused'; frame: string };
+
+const EMPTY_STATE: StringMap = Object.freeze({}) as StringMap;
+/** Bad frames of one session logged individually before the session's log goes quiet. */
+const LOGGED_BAD_FRAMES = 10;
+
+/**
+ * One connection's life: Connect over RPC, then its commands one at a time and in order
+ * (subscribe → follow streams, message → RPC, unsubscribe), pings, and on close the Disconnect
+ * call. Identifiers, data and transmissions are opaque strings, passed verbatim.
+ * Every log line carries the session's sid.
+ */
+export class Session implements PingTarget {
+  pingSlot = -1;
+  private lastPongAt = Date.now();
+  private state: SessionState = 'connecting';
+  private identifiers = '';
+  private cstate: StringMap | null = null;
+  private readonly subscriptions = new Map<string, Subscription>();
+  private inbox: QueuedCommand[] | null = null;
+  private busy = false;
+  private authenticatedBy: 'rpc' | 'jwt' | null = null;
+  private subscribedOverRpc = false;
+  private badFrames = 0;
+
+  constructor(
+    readonly socket: CableSocket,
+    private readonly env: RequestEnv,
+    private readonly context: SessionContext,
+  ) {}
+
+  get sid(): string {
+    return this.socket.sid;
+  }
+
+  /** The identifiers string Connect returned ('' until then). */
+  get connectionIdentifiers(): string {
+    return this.identifiers;
+  }
+
+  get isConnected(): boolean {
+    return this.state === 'connected';
+  }
+
+  get subscriptionCount(): number {
+    return this.subscriptions.size;
+  }
+
+  /** Authenticates (JWT when given, else RPC Connect); commands sent meanwhile wait in order. */
+  async open(preAuthentication: PreAuthentication): Promise<void> {
+    this.busy = true;
+    try {
+      if (preAuthentication.kind === 'none') await this.connectOverRpc();
+      else this.connectWithToken(preAuthentication);
+    } catch (error) {
+      this.log('error', 'connect failed unexpectedly: closing with 1011', { err: (error as Error).message });
+      this.closeWith(CloseCode.SERVER_ERROR);
+    } finally {
+      this.busy = false;
+    }
+    this.afterJob();
+  }
+
+  /** A decoded client command; pongs are applied at once, the rest queued. */
+  enqueue(command: ClientCommand): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    if (command.command === 'pong') {
+      this.lastPongAt = Date.now();
+      return;
+    }
+    const limit = this.context.options.maxPendingCommands;
+    const inbox = (this.inbox ??= []);
+    if (inbox.length >= limit) {
+      this.context.stats.droppedCommands++;
+      this.badInput(`too many pending commands (max_pending_commands=${limit}): ${command.command} dropped`);
+      return;
+    }
+    inbox.push(command);
+    if (inbox.length >= limit / 2) this.socket.pause();
+    if (!this.busy && this.state === 'connected') void this.drain();
+  }
+
+  /** A frame the protocol decoder refused: logged (a few per session), never fatal. */
+  invalidFrame(frame: InvalidFrame): void {
+    this.context.stats.badFrames++;
+    this.badInput(`${frame.error} (${frame.size} bytes): ignored`);
+  }
+
+  ping(frame: Buffer, nowMs: number): void {
+    const { pongTimeoutMs, pingIntervalMs } = this.context.options;
+    if (pongTimeoutMs > 0 && isExtendedProtocol(this.socket.protocol) && nowMs - this.lastPongAt > pingIntervalMs + pongTimeoutMs) {
+      this.context.stats.pongTimeouts++;
+      this.log('info', 'no pong within pong_timeout: disconnecting');
+      this.closeWith(CloseCode.NORMAL, encodeDisconnect('no_pong', true));
+      return;
+    }
+    this.socket.sendFrame(frame);
+  }
+
+  /** A remote disconnect command for this session's identifiers. */
+  disconnectRemotely(reconnect: boolean): void {
+    this.log('info', 'remote disconnect', { reconnect });
+    this.closeWith(CloseCode.NORMAL, encodeDisconnect('remote', reconnect));
+  }
+
+  /** Graceful shutdown: tell the client to come back later, close with 1001. */
+  shutdown(): void {
+    this.closeWith(CloseCode.GOING_AWAY, encodeDisconnect('server_restart', true));
+  }
+
+  /** The socket is closed (by either side): stop serving, then call Disconnect once idle. */
+  handleTransportClosed(): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.state = 'closing';
+    this.inbox = null;
+    this.context.pings.remove(this);
+    for (const [identifier, subscription] of this.subscriptions) this.stopAllStreams(identifier, subscription);
+    this.context.registry.remove(this);
+    if (!this.busy) this.finishClose();
+  }
+
+  private async connectOverRpc(): Promise<void> {
+    let response;
+    try {
+      response = await this.context.rpc.connect(this.sid, { env: this.envWith(null) });
+    } catch (error) {
+      this.log('warn', 'Connect failed (RPC unavailable): closing with 1011', { err: (error as Error).message });
+      this.closeWith(CloseCode.SERVER_ERROR);
+      return;
+    }
+    if (response.status === Status.SUCCESS) {
+      this.identifiers = response.identifiers;
+      this.cstate = mergeState(this.cstate, response.env?.cstate);
+      this.authenticatedBy = 'rpc';
+      if (this.state !== 'connecting') return;
+      this.becomeConnected(response.transmissions);
+    } else if (response.status === Status.FAILURE) {
+      this.context.stats.failedAuths++;
+      this.log('info', 'connection rejected by RPC', { error: response.error_msg || undefined });
+      this.sendTransmissions(response.transmissions);
+      this.closeWith(CloseCode.NORMAL);
+    } else {
+      this.log('error', 'Connect answered ERROR: closing with 1011', { error: response.error_msg });
+      this.closeWith(CloseCode.SERVER_ERROR);
+    }
+  }
+
+  private connectWithToken(preAuthentication: Exclude<PreAuthentication, { kind: 'none' }>): void {
+    if (preAuthentication.kind === 'refused') {
+      this.context.stats.failedAuths++;
+      this.log('info', 'connection refused by JWT identification');
+      this.socket.sendText(preAuthentication.frame);
+      this.closeWith(CloseCode.NORMAL);
+      return;
+    }
+    this.identifiers = preAuthentication.identifiers;
+    this.authenticatedBy = 'jwt';
+    this.becomeConnected(['{"type":"welcome"}']);
+  }
+
+  private becomeConnected(transmissions: readonly string[]): void {
+    this.state = 'connected';
+    this.context.registry.indexIdentifiers(this);
+    this.lastPongAt = Date.now();
+    this.context.pings.add(this);
+    this.sendTransmissions(transmissions);
+    this.log('debug', 'connected', { identifiers: this.identifiers, by: this.authenticatedBy });
+  }
+
+  private async drain(): Promise<void> {
+    const inbox = this.inbox;
+    if (!inbox) return;
+    this.busy = true;
+    const resumeBelow = this.context.options.maxPendingCommands / 2;
+    while (inbox.length > 0 && this.state === 'connected') {
+      const command = inbox.shift() as QueuedCommand;
+      if (inbox.length < resumeBelow) this.socket.resume();
+      try {
+        await this.execute(command);
+      } catch (error) {
+        this.log('error', `${command.command} failed unexpectedly`, { err: (error as Error).message });
+      }
+    }
+    this.busy = false;
+    if (this.inbox === inbox && inbox.length === 0) this.inbox = null;
+    this.afterJob();
+  }
+
+  private afterJob(): void {
+    if (this.state === 'closing') this.finishClose();
+    else if (this.state === 'connected' && !this.busy && this.inbox && this.inbox.length > 0) void this.drain();
+  }
+
+  private execute(command: QueuedCommand): Promise<void> | void {
+    switch (command.command) {
+      case 'subscribe':
+        return this.subscribe(command.identifier);
+      case 'unsubscribe':
+        return this.unsubscribe(command.identifier);
+      case 'message':
+        return this.perform(command.identifier, command.data);
+      case 'history':
+        return this.history(command.identifier);
+      case 'whisper':
+        return this.whisper(command.identifier, command.data);
+    }
+  }
+
+  private async subscribe(identifier: string): Promise<void> {
+    if (this.subscriptions.has(identifier)) {
+      this.log('debug', 'already subscribed: subscribe ignored', { identifier });
+      return;
+    }
+    const response = await this.command('subscribe', identifier, '', null);
+    if (!response) return;
+    if (response.status === Status.SUCCESS) {
+      const subscription: Subscription = { istate: null, streams: null };
+      this.subscriptions.set(identifier, subscription);
+      this.subscribedOverRpc = true;
+      this.apply(response, identifier, subscription);
+    } else if (response.status === Status.FAILURE) {
+      this.log('info', 'subscription rejected', { identifier, error: response.error_msg || undefined });
+      this.apply(response, identifier, null);
+    } else {
+      this.log('error', 'subscribe answered ERROR', { identifier, error: response.error_msg });
+    }
+  }
+
+  private async unsubscribe(identifier: string): Promise<void> {
+    const subscription = this.subscriptions.get(identifier);
+    if (!subscription) {
+      this.badInput('unsubscribe from an unknown subscription: ignored', { identifier });
+      return;
+    }
+    // Whatever RPC answers, the subscription is gone: no broadcast reaches it from now on.
+    this.stopAllStreams(identifier, subscription);
+    this.subscriptions.delete(identifier);
+    const response = await this.command('unsubscribe', identifier, '', subscription.istate);
+    if (!response) return;
+    if (response.status === Status.ERROR) this.log('error', 'unsubscribe answered ERROR', { identifier, error: response.error_msg });
+    else this.apply(response, identifier, null);
+  }
+
+  private async perform(identifier: string, data: string): Promise<void> {
+    const subscription = this.subscriptions.get(identifier);
+    if (!subscription) {
+      this.badInput('message for an unknown subscription: ignored', { identifier });
+      return;
+    }
+    const response = await this.command('message', identifier, data, subscription.istate);
+    if (!response) return;
+    if (response.status === Status.ERROR) {
+      this.log('error', 'message answered ERROR', { identifier, error: response.error_msg });
+      return;
+    }
+    this.apply(response, identifier, this.subscriptions.get(identifier) === subscription ? subscription : null);
+  }
+
+  private history(identifier: string): void {
+    if (!this.subscriptions.has(identifier)) {
+      this.badInput('history for an unknown subscription: ignored', { identifier });
+      return;
+    }
+    // No broker here: stream history is not kept, so every history request is rejected.
+    this.socket.sendText(encodeHistoryReply(identifier, false));
+  }
+
+  private whisper(identifier: string, data: unknown): void {
+    const stream = this.subscriptions.get(identifier)?.istate?.$w;
+    if (!stream) {
+      this.badInput('whisper without a whisper stream for this subscription: ignored', { identifier });
+      return;
+    }
+    this.context.hub.deliver({ stream, data: JSON.stringify(data), meta: { exclude_socket: this.sid } });
+  }
+
+  /** Runs one Command call; null when it gave no answer (logged). */
+  private async command(name: CommandName, identifier: string, data: string, istate: StringMap | null): Promise<CommandResponse | null> {
+    try {
+      return await this.context.rpc.command(this.sid, {
+        command: name,
+        identifier,
+        connection_identifiers: this.identifiers,
+        data,
+        env: this.envWith(istate),
+      });
+    } catch (error) {
+      this.log('warn', `${name} failed (RPC unavailable): nothing sent`, { identifier, err: (error as Error).message });
+      return null;
+    }
+  }
+
+  /**
+   * Applies a Command answer in the contract's order: remember `disconnect`; stop streams (all,
+   * or the listed ones); follow new streams; merge state; send transmissions verbatim; presence;
+   * then close if asked. A session closing meanwhile only records state (for Disconnect).
+   */
+  private apply(response: CommandResponse, identifier: string, subscription: Subscription | null): void {
+    const live = this.state === 'connected';
+    if (subscription) {
+      if (response.stop_streams) this.stopAllStreams(identifier, subscription);
+      else for (const stream of response.stopped_streams) this.stopStream(identifier, subscription, stream);
+      if (live) for (const stream of response.streams) this.followStream(identifier, subscription, stream);
+    }
+    if (response.env) {
+      this.cstate = mergeState(this.cstate, response.env.cstate);
+      if (subscription) subscription.istate = mergeState(subscription.istate, response.env.istate);
+    }
+    if (live) this.sendTransmissions(response.transmissions);
+    if (response.presence?.type) this.log('debug', 'presence update ignored (no broker)', { identifier, presence: response.presence.type });
+    if (response.disconnect) {
+      this.log('info', 'RPC asked to disconnect the session');
+      this.closeWith(CloseCode.NORMAL);
+    }
+  }
+
+  private followStream(identifier: string, subscription: Subscription, stream: string): void {
+    (subscription.streams ??= new Set()).add(stream);
+    this.context.hub.follow(stream, identifier, this.socket);
+  }
+
+  private stopStream(identifier: string, subscription: Subscription, stream: string): void {
+    if (subscription.streams?.delete(stream)) this.context.hub.unfollow(stream, identifier, this.socket);
+  }
+
+  private stopAllStreams(identifier: string, subscription: Subscription): void {
+    if (!subscription.streams) return;
+    for (const stream of subscription.streams) this.context.hub.unfollow(stream, identifier, this.socket);
+    subscription.streams = null;
+  }
+
+  private sendTransmissions(transmissions: readonly string[]): void {
+    const extended = isExtendedProtocol(this.socket.protocol);
+    for (const transmission of transmissions) this.socket.sendText(extended ? withSessionId(transmission, this.sid) : transmission);
+  }
+
+  /** Sends an optional last frame, closes the socket, and stops serving at once. */
+  private closeWith(code: number, frame?: string): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    if (frame) this.socket.sendText(frame);
+    this.socket.close(code);
+    this.handleTransportClosed();
+  }
+
+  private finishClose(): void {
+    this.state = 'closed';
+    if (this.wantsDisconnectCall()) this.context.disconnects.enqueue(this.sid, this.disconnectRequest());
+    this.log('debug', 'session closed');
+  }
+
+  /**
+   * disconnect_mode: never; always (any authenticated session); auto (anycable-go: skip sessions
+   * that never involved RPC, i.e. JWT-identified ones without RPC subscriptions).
+   */
+  private wantsDisconnectCall(): boolean {
+    const mode = this.context.options.disconnectMode;
+    if (mode === 'never' || this.authenticatedBy === null) return false;
+    return mode === 'always' || this.authenticatedBy === 'rpc' || this.subscribedOverRpc;
+  }
+
+  private disconnectRequest(): DisconnectRequest {
+    const istate: StringMap = {};
+    for (const [identifier, subscription] of this.subscriptions) istate[identifier] = JSON.stringify(subscription.istate ?? {});
+    return {
+      identifiers: this.identifiers,
+      subscriptions: [...this.subscriptions.keys()],
+      env: { url: this.env.url, headers: this.env.headers, cstate: this.cstate ?? EMPTY_STATE, istate },
+    };
+  }
+
+  private envWith(istate: StringMap | null): Env {
+    return { url: this.env.url, headers: this.env.headers, cstate: this.cstate ?? EMPTY_STATE, istate: istate ?? EMPTY_STATE };
+  }
+
+  private badInput(message: string, fields: Record<string, unknown> = {}): void {
+    this.badFrames++;
+    if (this.badFrames <= LOGGED_BAD_FRAMES) this.log('warn', message, fields);
+    if (this.badFrames === LOGGED_BAD_FRAMES) this.log('warn', `further bad input of this session is counted, not logged`);
+  }
+
+  private log(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
+    this.context.logger[level]({ sid: this.sid, ...fields }, message);
+  }
+}

@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { chooseSubprotocol } from '../protocol/subprotocol.js';
+import { CableSocket, type TransportContext } from './cable-socket.js';
+import { handshakeOf, pathnameOf } from './handshake.js';
+import { compileOriginPatterns, isOriginAllowed } from './origin-check.js';
+
+export interface CableServerOptions {
+  readonly paths: readonly string[];
+  readonly maxMessageSize: number;
+  /** 0 = no limit. */
+  readonly maxConn: number;
+  readonly allowedOrigins: readonly string[];
+  /** Served over TLS: the URL given to RPC starts with https. */
+  readonly secure: boolean;
+}
+
+/**
+ * The WebSocket endpoint(s) on the application's HTTP server: path routing, origin check,
+ * max_conn, sub-protocol choice, then hands each accepted socket to `onConnection`.
+ * The upgrade always succeeds at HTTP level for a well-formed request to a cable path:
+ * authentication happens after, over RPC.
+ */
+export class CableServer {
+  onConnection: ((socket: CableSocket) => void) | null = null;
+  private readonly wss: WebSocketServer;
+  private readonly paths: ReadonlySet<string>;
+  private readonly origins: RegExp[];
+  private readonly sockets = new Set<CableSocket>();
+  private accepting = true;
+
+  constructor(
+    private readonly httpServer: HttpServer,
+    private readonly options: CableServerOptions,
+    private readonly context: TransportContext,
+  ) {
+    this.paths = new Set(options.paths);
+    this.origins = compileOriginPatterns(options.allowedOrigins);
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      maxPayload: options.maxMessageSize,
+      handleProtocols: (offered: Set<string>) => chooseSubprotocol(offered),
+    });
+    this.wss.on('error', (error: Error) => context.logger.error({ err: error.message }, 'WebSocket server error'));
+    httpServer.on('upgrade', this.handleUpgrade);
+  }
+
+  get connectionCount(): number {
+    return this.sockets.size;
+  }
+
+  /** Every open socket (for shutdown). */
+  openSockets(): IterableIterator<CableSocket> {
+    return this.sockets.values();
+  }
+
+  /** New upgrades get 503 from now on (graceful shutdown). */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  /** Detaches from the HTTP server and drops whatever is still open. */
+  close(): void {
+    this.accepting = false;
+    this.httpServer.off('upgrade', this.handleUpgrade);
+    for (const socket of this.sockets) socket.terminate();
+    this.wss.close();
+  }
+
+  private readonly handleUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const { logger, stats } = this.context;
+    socket.on('error', (error: Error) => logger.debug({ err: error.message }, 'socket error during upgrade'));
+    const refuse = (status: number, text: string, why: string): void => {
+      stats.connectionsRejected++;
+      logger.info({ url: request.url, status, remoteAddress: request.socket.remoteAddress }, `WebSocket upgrade refused: ${why}`);
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (!this.paths.has(pathnameOf(request.url))) return refuse(404, 'Not Found', 'not a cable path');
+    if (!this.accepting) return refuse(503, 'Service Unavailable', 'shutting down');
+    if (this.options.maxConn > 0 && this.sockets.size >= this.options.maxConn) {
+      return refuse(503, 'Service Unavailable', `max_conn (${this.options.maxConn}) reached`);
+    }
+    if (!isOriginAllowed(request.headers.origin, this.origins)) return refuse(403, 'Forbidden', `origin ${request.headers.origin} not allowed`);
+    this.wss.handleUpgrade(request, socket, head, (ws: WebSocket) => this.accept(ws, socket, request));
+  };
+
+  private accept(ws: WebSocket, socket: Duplex, request: IncomingMessage): void {
+    const cable = new CableSocket(randomUUID(), ws.protocol, ws, socket, handshakeOf(request, this.options.secure), this.context);
+    this.sockets.add(cable);
+    this.context.stats.connectionsTotal++;
+    ws.on('error', (error: Error & { code?: string }) => {
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        this.context.stats.oversizedFrames++;
+        this.context.logger.warn({ sid: cable.sid, limit: this.options.maxMessageSize }, 'frame over max_message_size: closing with 1009');
+      } else {
+        this.context.logger.warn({ sid: cable.sid, err: error.message, code: error.code }, 'WebSocket protocol error: closing');
+      }
+    });
+    ws.once('close', () => this.sockets.delete(cable));
+    if (this.onConnection) {
+      this.onConnection(cable);
+    } else {
+      this.context.logger.error({ sid: cable.sid }, 'no connection handler bound: closing');
+      cable.close(1011);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import type { Duplex } from 'node:stream';
+import { WebSocket } from 'ws';
+import type { GatewayLogger } from '../log/logger.js';
+import type { GatewayStats } from '../metrics/gateway-stats.js';
+import type { Handshake } from './handshake.js';
+import { encodeTextFrame } from './ws-frame.js';
+
+/** Shared by every socket of a server: one reference per socket instead of copies of each field. */
+export interface TransportContext {
+  readonly logger: GatewayLogger;
+  readonly stats: GatewayStats;
+  /** See WsConfig.maxPendingBytes. */
+  readonly maxPendingBytes: number;
+}
+
+/**
+ * One accepted WebSocket connection. Frames are written as prebuilt buffers straight to the TCP
+ * socket (one `write` each), which is safe alongside `ws`'s own writes (close, pong) because
+ * compression is off and `ws` writes every frame synchronously and whole.
+ * Knows nothing of Action Cable or RPC.
+ */
+export class CableSocket {
+  private handshake: Handshake | null;
+
+  constructor(
+    /** Session id, generated at accept so transport log lines carry it too. */
+    readonly sid: string,
+    /** The negotiated sub-protocol, '' when the client offered none we speak. */
+    readonly protocol: string,
+    private readonly ws: WebSocket,
+    private readonly socket: Duplex,
+    handshake: Handshake,
+    private readonly context: TransportContext,
+  ) {
+    this.handshake = handshake;
+  }
+
+  /** The upgrade request's data, handed over once: the socket does not keep it. */
+  takeHandshake(): Handshake {
+    const handshake = this.handshake;
+    if (!handshake) throw new Error(`handshake of ${this.sid} already taken`);
+    this.handshake = null;
+    return handshake;
+  }
+
+  get isOpen(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /**
+   * Writes a prebuilt frame (see ws-frame.ts). A client whose unsent bytes pass the bound is not
+   * reading: it is disconnected rather than buffered without limit. Returns false if not written.
+   */
+  sendFrame(frame: Buffer): boolean {
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    this.socket.write(frame);
+    const limit = this.context.maxPendingBytes;
+    if (limit > 0 && this.socket.writableLength > limit) {
+      this.context.stats.slowClients++;
+      this.context.logger.warn(
+        { sid: this.sid, pendingBytes: this.socket.writableLength, limit },
+        'client is not reading (ws_max_pending_size exceeded): disconnecting',
+      );
+      this.ws.terminate();
+      return false;
+    }
+    return true;
+  }
+
+  sendText(text: string): boolean {
+    return this.ws.readyState === WebSocket.OPEN && this.sendFrame(encodeTextFrame(text));
+  }
+
+  /** Starts the closing handshake; safe to call in any state. */
+  close(code: number, reason = ''): void {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code, reason);
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  /** Stops reading the socket (TCP back-pressure on a client sending faster than it is served). */
+  pause(): void {
+    if (!this.ws.isPaused) this.ws.pause();
+  }
+
+  resume(): void {
+    if (this.ws.isPaused) this.ws.resume();
+  }
+
+  /** Bytes written but not yet taken by the kernel. */
+  get pendingBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  /** For the adapter only: the underlying `ws` socket, to bind its events. */
+  get raw(): WebSocket {
+    return this.ws;
+  }
+}
