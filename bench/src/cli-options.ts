@@ -74,7 +74,7 @@ const FULL: Omit<BenchOptions, 'scenarios' | 'peers' | 'outDir' | 'label' | 'qui
 
 /** `--quick`: a few hundred clients, every scenario and peer well under a minute in total. */
 const QUICK: typeof FULL = {
-  connections: 300,
+  connections: 200,
   broadcasts: 20,
   warmup: 5,
   rate: 20,
@@ -103,7 +103,7 @@ Options:
   --rpc-mode MODE       message (actuator speak) | subscribe-cycle (default message)
   --out DIR             results directory (default bench/results)
   --label NAME          result file names (default: the scenarios, or all; quick- prefix with --quick)
-  --quick               a few hundred clients, short runs (the npm test smoke mode)
+  --quick               200 clients, short runs (the npm test smoke mode)
   --cpu-prof            write V8 CPU profiles of the measured servers (and load workers) to <out>/profiles/
 `;
 

@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { freePort } from '../../../test/support/index.js';
-import { scriptBuilt, startNodeProcess, type NodeProcess } from './node-process.js';
+import { scriptBuilt, startNodeProcess } from './node-process.js';
 import type { Peer, PeerStartOptions, RunningPeer } from './peer.js';
 
 const GATEWAY_SCRIPT = 'dist/apps/gateway/src/main.js';
@@ -29,42 +29,40 @@ export const gatewayPeer: Peer = {
 
 async function startGateway(options: PeerStartOptions): Promise<RunningPeer> {
   const rpcHost = `127.0.0.1:${await freePort()}`;
-  const broadcasting = { ANYCABLE_REDIS_URL: options.redisUrl, ANYCABLE_BROADCAST_ADAPTER: 'redis' };
-  const rpc = await startNodeProcess({
-    script: RPC_SCRIPT,
-    name: 'rpc',
-    env: { ...broadcasting, ANYCABLE_RPC_HOST: rpcHost, JWT_SECRET: BENCH_JWT_SECRET },
-    ready: /RPC server listening on/,
-  });
-  let gateway: NodeProcess;
   const port = await freePort();
-  try {
-    gateway = await startNodeProcess({
+  const broadcasting = { ANYCABLE_REDIS_URL: options.redisUrl, ANYCABLE_BROADCAST_ADAPTER: 'redis' };
+  // Both start at once (the gateway dials the RPC app on the first Connect, as anycable-go does):
+  // start-up is most of a short run's time.
+  const [rpc, gateway] = await Promise.allSettled([
+    startNodeProcess({
+      script: RPC_SCRIPT,
+      name: 'rpc',
+      env: { ...broadcasting, ANYCABLE_RPC_HOST: rpcHost, JWT_SECRET: BENCH_JWT_SECRET },
+      ready: /RPC server listening on/,
+    }),
+    startNodeProcess({
       script: GATEWAY_SCRIPT,
       name: 'gateway',
-      env: {
-        ...broadcasting,
-        ANYCABLE_HOST: '127.0.0.1',
-        ANYCABLE_PORT: String(port),
-        ANYCABLE_RPC_HOST: rpcHost,
-      },
+      env: { ...broadcasting, ANYCABLE_HOST: '127.0.0.1', ANYCABLE_PORT: String(port), ANYCABLE_RPC_HOST: rpcHost },
       ready: /Gateway listening on/,
       inspect: options.inspect,
       cpuProfDir: options.cpuProfDir,
-    });
-  } catch (error) {
-    await rpc.process.stop('SIGTERM', 5_000);
-    throw error;
+    }),
+  ]);
+  if (rpc.status === 'rejected' || gateway.status === 'rejected') {
+    await Promise.all([rpc, gateway].map((started) => (started.status === 'fulfilled' ? started.value.process.stop('SIGTERM', 5_000) : undefined)));
+    const reasons = [rpc, gateway].flatMap((started) => (started.status === 'rejected' ? [String(started.reason)] : []));
+    throw new Error(reasons.join('\n'));
   }
   return {
     url: `ws://127.0.0.1:${port}/cable`,
-    pid: gateway.pid,
-    inspectorUrl: gateway.inspectorUrl,
-    companions: [{ name: 'rpc', pid: rpc.pid }],
-    output: () => `--- gateway ---\n${gateway.process.output()}\n--- rpc ---\n${rpc.process.output()}`,
+    pid: gateway.value.pid,
+    inspectorUrl: gateway.value.inspectorUrl,
+    companions: [{ name: 'rpc', pid: rpc.value.pid }],
+    output: () => `--- gateway ---\n${gateway.value.process.output()}\n--- rpc ---\n${rpc.value.process.output()}`,
     stop: async () => {
-      await gateway.process.stop('SIGTERM', 15_000);
-      await rpc.process.stop('SIGTERM', 10_000);
+      await gateway.value.process.stop('SIGTERM', 15_000);
+      await rpc.value.process.stop('SIGTERM', 10_000);
     },
   };
 }
