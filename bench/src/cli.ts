@@ -3,6 +3,7 @@
  * the Redis adapter, a bare ws fan-out server) in one run, on this machine, with the same clients,
  * and writes <label>.json, <label>.md and <label>-broadcast-latency.svg. See bench/README.md.
  */
+import { loadavg } from 'node:os';
 import { startRedis } from '../../test/support/index.js';
 import { parseOptions, type BenchOptions, type ScenarioName } from './cli-options.js';
 import { onInterrupt, stopEverything, stopEverythingOnSignals } from './cleanup.js';
@@ -18,6 +19,7 @@ import { connectScenario } from './scenarios/connect.scenario.js';
 import { idleScenario } from './scenarios/idle.scenario.js';
 import { rpcScenario } from './scenarios/rpc.scenario.js';
 import type { Scenario } from './scenarios/scenario.js';
+import { round } from './statistics.js';
 
 const SCENARIOS: { [K in ScenarioName]: Scenario<NonNullable<ScenarioResults[K]>[number]> } = {
   broadcast: broadcastScenario,
@@ -56,12 +58,14 @@ async function run(options: BenchOptions, progress: Progress): Promise<BenchRepo
       for (const id of options.peers) {
         const peer = peerById(id);
         const started = Date.now();
+        const loadBefore = loadavg()[0];
         let result: PeerMeasurement;
         try {
           result = await scenario.measure(peer, { options, redisUrl: redis.url, progress });
         } catch (error) {
           result = { peer: id, title: peer.title, error: (error as Error).message };
         }
+        result.loadAverage = [round(loadBefore, 2), round(loadavg()[0], 2)];
         measured.push(result);
         progress.log(`${name} ${id} (${((Date.now() - started) / 1000).toFixed(1)} s): ${summaryLine(name, result)}`);
       }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { freePort } from '../../../test/support/index.js';
 import { scriptBuilt, startNodeProcess } from './node-process.js';
@@ -39,6 +40,7 @@ async function startGateway(options: PeerStartOptions): Promise<RunningPeer> {
       name: 'rpc',
       env: { ...broadcasting, ANYCABLE_RPC_HOST: rpcHost, JWT_SECRET: BENCH_JWT_SECRET },
       ready: /RPC server listening on/,
+      cpuProfDir: options.cpuProfDir && join(options.cpuProfDir, 'rpc'),
     }),
     startNodeProcess({
       script: GATEWAY_SCRIPT,

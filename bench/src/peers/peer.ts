@@ -13,7 +13,7 @@ export interface PeerStartOptions {
   redisUrl: string;
   /** Open the V8 inspector (for forced GC and heap usage in the idle scenario). */
   inspect: boolean;
-  /** When set, the measured server process writes a V8 CPU profile here on exit. */
+  /** When set, the measured server writes a V8 CPU profile here on exit (companions in subfolders). */
   cpuProfDir?: string;
 }
 

@@ -41,6 +41,10 @@ export function renderMarkdown(report: BenchReport, descriptions: Record<string,
     }
     lines.push('');
   }
+  const loads = Object.values(results).flat().flatMap((r: PeerMeasurement) => r.loadAverage ?? []);
+  if (loads.length) {
+    lines.push(`Machine 1-minute load average during the measurements: ${Math.min(...loads)}–${Math.max(...loads)} on ${report.machine.cores} cores (the run itself accounts for part of it: the server, the load workers, Redis).`, '');
+  }
   const errors = Object.values(results).flat().filter((r: PeerMeasurement) => r.error);
   if (errors.length) {
     lines.push('### Problems', '', ...errors.map((r: PeerMeasurement) => `- ${r.peer}: ${r.error?.split('\n')[0]}`), '');

@@ -8,6 +8,11 @@ export interface PeerMeasurement {
   title: string;
   /** Set when the measurement could not be made; the numbers are then absent or partial. */
   error?: string;
+  /**
+   * 1-minute load average of the machine before and after the measurement: on a shared 2-core
+   * machine, anything else running skews the numbers, and this says how much was.
+   */
+  loadAverage?: [number, number];
 }
 
 export interface BroadcastResult extends PeerMeasurement {
