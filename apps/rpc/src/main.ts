@@ -1,15 +1,24 @@
 import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { cableGrpcOptions } from '#libs/cable';
 import { loadRpcConfig } from './config/rpc-config.js';
+import { loadHttpConfig } from './http/http-config.js';
 import { RpcModule } from './rpc.module.js';
 
 const logger = new Logger('RpcApp');
 
+/**
+ * A Nest hybrid app: the gRPC server the gateway calls and, when `RPC_HTTP_PORT` is set, an HTTP
+ * server (platform-express) with the demo page and `GET /health`, sharing one module graph (the
+ * comments endpoint and the channels use the same BroadcastService).
+ */
 async function bootstrap(): Promise<void> {
   const config = loadRpcConfig(process.env);
+  const http = loadHttpConfig(process.env);
   const consoleLogger = new ConsoleLogger({
     logLevels: config.logLevels,
     json: config.logFormat === 'json',
@@ -17,14 +26,25 @@ async function bootstrap(): Promise<void> {
   });
   Logger.overrideLogger(consoleLogger);
   if (!config.jwtSecret) logger.warn('JWT_SECRET is not set: every token is refused, only anonymous sessions connect');
-  const app = await NestFactory.createMicroservice<MicroserviceOptions>(RpcModule.register(config), {
-    ...cableGrpcOptions({ url: config.host }),
+  // abortOnError: false: a failing module init rejects here (exit 1 with the message) instead of aborting the process.
+  const app = await NestFactory.create<NestExpressApplication>(RpcModule.register(config, http), {
     logger: consoleLogger,
+    abortOnError: false,
   });
-  // SIGTERM/SIGINT close the gRPC server gracefully (calls in flight finish), then the broadcaster,
-  // and exit 0 (1 if closing failed).
+  app.connectMicroservice<MicroserviceOptions>(cableGrpcOptions({ url: config.host }));
+  // SIGTERM/SIGINT close the gRPC server gracefully (calls in flight finish), the HTTP server, then the
+  // broadcaster, and exit 0 (1 if closing failed).
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
-  await app.listen();
+  // Modules first (the cable module discovers its channels on init), then the gRPC server, then HTTP.
+  await app.init();
+  await app.startAllMicroservices();
+  if (http) {
+    app.disable('x-powered-by');
+    await app.listen(http.port, http.host);
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    const host = http.host.includes(':') ? `[${http.host}]` : http.host;
+    logger.log(`HTTP server listening on http://${host}:${port} (demo page, /health; cable URL ${http.cableUrl})`);
+  }
   logger.log(`RPC server listening on ${config.host}`);
 }
 

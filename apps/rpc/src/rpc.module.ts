@@ -6,22 +6,28 @@ import { JwtAuthenticator } from './app/auth/jwt-authenticator.js';
 import { ActuatorChannel } from './app/channels/actuator.channel.js';
 import { CommentsChannel } from './app/channels/comments.channel.js';
 import { RPC_CONFIG, type RpcConfig } from './config/rpc-config.js';
+import { DemoModule } from './demo/demo.module.js';
+import { HealthController } from './http/health.controller.js';
+import type { HttpConfig } from './http/http-config.js';
 
 /**
  * The RPC app: the cable framework serving the demo's connection and channels, and the broadcaster
  * (configured from the `ANYCABLE_*` env) they publish through. The connection and the channels are
- * plain providers here: the cable module finds them by discovery.
+ * plain providers here: the cable module finds them by discovery. With an HTTP config, also the
+ * demo page and its endpoints, and `GET /health`.
  */
 @Module({})
 export class RpcModule implements OnApplicationShutdown {
-  static register(config: RpcConfig): DynamicModule {
+  static register(config: RpcConfig, http: HttpConfig | null = null): DynamicModule {
     return {
       module: RpcModule,
       imports: [
         BroadcastModule.forRoot({ global: true }),
         // Each call runs in BroadcastContext so `broadcast(..., { toOthers: true })` skips the calling session.
         CableModule.forRoot({ maxConcurrentCalls: config.maxConcurrentCalls, sessionContext: BroadcastContext }),
+        ...(http ? [DemoModule.register({ cableUrl: http.cableUrl, jwtSecret: config.jwtSecret })] : []),
       ],
+      controllers: http ? [HealthController] : [],
       providers: [{ provide: RPC_CONFIG, useValue: config }, JwtAuthenticator, AppConnection, CommentsChannel, ActuatorChannel],
     };
   }

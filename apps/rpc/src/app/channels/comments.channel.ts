@@ -23,10 +23,15 @@ export class CommentsChannel implements ChannelHandler<CommentsParams, CommentsS
     const postId = readIdParam(ctx.params.post_id);
     if (postId === undefined) return ctx.reject();
     ctx.state.post_id = postId;
-    ctx.streamFrom(`comments:post:${postId}`);
+    ctx.streamFrom(commentsStreamOf(postId));
   }
 
   unsubscribed(ctx: CommentsContext): void {
     this.logger.debug(`unsubscribed sid=${ctx.sid} channel=comments post_id=${ctx.state.post_id ?? '?'}`);
   }
+}
+
+/** The stream of a post's comments: what the channel follows and where new comments are broadcast. */
+export function commentsStreamOf(postId: string): string {
+  return `comments:post:${postId}`;
 }

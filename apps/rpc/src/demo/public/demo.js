@@ -1,0 +1,240 @@
+// The demo page: the unmodified @rails/actioncable client talking to the gateway.
+// - Actuator console: `actuator` channel with an id; `speak` sends what the user types; every
+//   subscriber of that actuator receives {user, message, sid}. Needs a signed-in user (JWT).
+// - Comments: `comments` channel with a post_id; POST /posts/:id/comments broadcasts a new comment.
+import { createConsumer, getConfig } from '/vendor/actioncable.esm.js';
+
+const cableUrl = getConfig('url'); // <meta name="action-cable-url">, rendered from CABLE_URL
+const element = (id) => document.getElementById(id);
+
+const page = {
+  consumer: null,
+  token: null,
+  user: null,
+  actuatorId: null,
+  actuator: null,
+  postId: null,
+  comments: null,
+};
+
+/** The cable URL with the user's token, read at every (re)connect. */
+function socketUrl() {
+  const url = new URL(cableUrl);
+  if (page.token) url.searchParams.set('jwt_token', page.token);
+  return url.toString();
+}
+
+/** A fresh consumer (after signing in: the token only counts when a connection opens), with the page's subscriptions. */
+function connect() {
+  const previous = page.consumer;
+  if (previous) {
+    previous.disconnect();
+    // disconnect() closes an open socket only; one still connecting would open later, with the old token.
+    previous.connection.webSocket?.close();
+  }
+  page.consumer = createConsumer(socketUrl);
+  page.actuator = null;
+  page.comments = null;
+  if (page.postId) followPost(page.postId);
+  if (page.actuatorId && page.user) subscribeActuator(page.actuatorId);
+  renderConnection();
+}
+
+function setBadge(id, state, text) {
+  const badge = element(id);
+  badge.dataset.state = state;
+  badge.textContent = text;
+}
+
+function renderConnection() {
+  const connection = page.consumer?.connection;
+  const socket = connection?.getState(); // 'connecting' | 'open' | 'closing' | 'closed' | null
+  const retrying = connection?.monitor.isRunning();
+  if (socket === 'open') {
+    setBadge('connection-status', 'connected', page.user ? `connected as ${page.user}` : 'connected (anonymous)');
+  } else if (socket === 'connecting' || (socket == null && retrying)) {
+    setBadge('connection-status', 'connecting', 'connecting…');
+  } else if (retrying) {
+    setBadge('connection-status', 'waiting', 'disconnected, reconnecting…');
+  } else {
+    setBadge('connection-status', 'disconnected', page.token ? 'disconnected (sign in again)' : 'disconnected');
+  }
+}
+
+function timeOf(date = new Date()) {
+  return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+function appendLine(list, className, parts) {
+  const item = document.createElement('li');
+  item.className = className;
+  for (const [tag, text, partClass] of parts) {
+    const part = document.createElement(tag);
+    part.textContent = text;
+    if (partClass) part.className = partClass;
+    item.append(part);
+  }
+  list.append(item);
+  list.scrollTop = list.scrollHeight;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Actuator console
+
+function setSpeaking(enabled) {
+  element('speak-message').disabled = !enabled;
+  element('speak-send').disabled = !enabled;
+}
+
+function subscribeActuator(id) {
+  page.actuator?.unsubscribe();
+  page.actuatorId = id;
+  setSpeaking(false);
+  setBadge('actuator-status', 'connecting', `subscribing to ${id}…`);
+  const subscription = page.consumer.subscriptions.create(
+    { channel: 'actuator', id },
+    {
+      // `this` is the subscription; callbacks of a replaced one are ignored.
+      connected() {
+        if (this !== page.actuator) return;
+        setBadge('actuator-status', 'connected', `subscribed to ${id}`);
+        setSpeaking(true);
+      },
+      disconnected() {
+        if (this !== page.actuator) return;
+        setBadge('actuator-status', 'waiting', 'disconnected');
+        setSpeaking(false);
+      },
+      rejected() {
+        if (this !== page.actuator) return;
+        setBadge('actuator-status', 'disconnected', 'rejected');
+        setSpeaking(false);
+      },
+      received(data) {
+        if (this !== page.actuator) return;
+        const mine = data.user === page.user;
+        appendLine(element('actuator-log'), mine ? 'message mine' : 'message', [
+          ['time', timeOf()],
+          ['strong', data.user ?? 'someone'],
+          ['span', String(data.message ?? JSON.stringify(data))],
+        ]);
+      },
+    },
+  );
+  page.actuator = subscription;
+}
+
+element('sign-in-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const user = element('user').value.trim();
+  const { ok, answer } = await postJson('/demo/token', { user });
+  if (!ok) {
+    element('user-status').textContent = `Sign in failed: ${messageOf(answer)}`;
+    return;
+  }
+  page.token = answer.token;
+  page.user = answer.user;
+  element('user-status').textContent = `Signed in as ${answer.user} (token valid until ${timeOf(new Date(answer.expires_at))}).`;
+  element('actuator-subscribe').disabled = false;
+  if (!element('comment-author').value) element('comment-author').value = answer.user;
+  connect();
+});
+
+element('actuator-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const id = element('actuator-id').value.trim();
+  if (id) subscribeActuator(id);
+});
+
+element('speak-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const input = element('speak-message');
+  const message = input.value.trim();
+  if (!message || !page.actuator) return;
+  if (page.actuator.perform('speak', { message })) {
+    input.value = '';
+  } else {
+    appendLine(element('actuator-log'), 'message system', [['time', timeOf()], ['span', 'not sent: the connection is down']]);
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Comments
+
+function followPost(postId) {
+  page.comments?.unsubscribe();
+  page.postId = postId;
+  element('comments-feed').replaceChildren();
+  setBadge('comments-status', 'connecting', `following post ${postId}…`);
+  page.comments = page.consumer.subscriptions.create(
+    { channel: 'comments', post_id: postId },
+    {
+      connected() {
+        if (this === page.comments) setBadge('comments-status', 'connected', `following post ${postId}`);
+        renderConnection();
+      },
+      disconnected() {
+        if (this === page.comments) setBadge('comments-status', 'waiting', 'disconnected');
+        renderConnection();
+      },
+      rejected() {
+        if (this === page.comments) setBadge('comments-status', 'disconnected', 'rejected');
+      },
+      received(comment) {
+        if (this !== page.comments) return;
+        appendLine(element('comments-feed'), 'comment', [
+          ['strong', comment.author],
+          ['time', timeOf(new Date(comment.created_at))],
+          ['p', comment.body],
+        ]);
+      },
+    },
+  );
+}
+
+element('post-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const postId = element('post-id').value.trim();
+  if (postId) followPost(postId);
+});
+
+element('comment-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const error = element('comment-error');
+  error.hidden = true;
+  const { ok, answer } = await postJson(`/posts/${encodeURIComponent(page.postId)}/comments`, {
+    author: element('comment-author').value.trim(),
+    body: element('comment-body').value.trim(),
+  });
+  if (ok) {
+    // The comment shows up through the broadcast, like everyone else's.
+    element('comment-body').value = '';
+  } else {
+    error.textContent = messageOf(answer);
+    error.hidden = false;
+  }
+});
+
+/** POSTs JSON to this server; a network failure or a non-JSON answer becomes {ok: false, answer: {message}}. */
+async function postJson(path, body) {
+  try {
+    const response = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const answer = await response.json().catch(() => ({ message: `HTTP ${response.status}` }));
+    return { ok: response.ok, answer };
+  } catch (error) {
+    return { ok: false, answer: { message: `the server did not answer (${error.message})` } };
+  }
+}
+
+/** The message of a Nest error answer ({message: string | string[]}). */
+function messageOf(answer) {
+  const message = answer?.message ?? 'unknown error';
+  return Array.isArray(message) ? message.join('; ') : String(message);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+element('cable-url').textContent = cableUrl;
+page.postId = element('post-id').value.trim();
+connect();
+setInterval(renderConnection, 500);
