@@ -86,7 +86,7 @@ async function run(options: BenchOptions, progress: Progress): Promise<BenchRepo
 }
 
 function summaryLine(name: ScenarioName, result: PeerMeasurement): string {
-  if (result.error && !('clients' in result)) return `FAILED: ${result.error.split('\n')[0]}`;
+  if (result.error && !('clients' in result)) return `FAILED: ${result.error.split('\n').slice(0, 30).join('\n  ')}`;
   const r = result as unknown as Record<string, unknown>;
   const latency = r.latencyMs as { p50: number; p99: number } | undefined;
   const text: Record<ScenarioName, () => string> = {

@@ -15,20 +15,26 @@ export function renderMarkdown(report: BenchReport, descriptions: Record<string,
   if (results.broadcast) {
     lines.push(...section('broadcast', descriptions, ['delivered', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'mean ms']));
     for (const r of results.broadcast) {
-      lines.push(row(r, [`${r.deliveredPercent}% (${r.delivered}/${r.expected})`, ...latencyCells(r.latencyMs)]));
+      if (!r.latencyMs) lines.push(failedRow(r, 6));
+      else lines.push(row(r, [`${r.deliveredPercent}% (${r.delivered}/${r.expected})`, ...latencyCells(r.latencyMs)]));
     }
     lines.push('');
   }
   if (results.connect) {
     lines.push(...section('connect', descriptions, ['subscribed', 'connections/s', 'p50 ms', 'p99 ms', 'max ms']));
     for (const r of results.connect) {
-      lines.push(row(r, [`${r.subscribed}/${r.clients}`, String(r.connectionsPerSecond), String(r.connectMs.p50), String(r.connectMs.p99), String(r.connectMs.max)]));
+      if (!r.connectMs) lines.push(failedRow(r, 5));
+      else lines.push(row(r, [`${r.subscribed}/${r.clients}`, String(r.connectionsPerSecond), String(r.connectMs.p50), String(r.connectMs.p99), String(r.connectMs.max)]));
     }
     lines.push('');
   }
   if (results.idle) {
     lines.push(...section('idle', descriptions, ['clients held', 'RSS KB/conn', 'heap KB/conn', 'RSS before → after (MiB)', 'companions RSS (MiB)']));
     for (const r of results.idle) {
+      if (!r.companions) {
+        lines.push(failedRow(r, 5));
+        continue;
+      }
       const companions = r.companions.map((c) => `${c.name} ${mib(c.rssBytes)}`).join(', ') || '–';
       lines.push(row(r, [`${r.stillOpen}/${r.clients}`, String(r.rssPerConnectionKB), String(r.heapPerConnectionKB), `${mib(r.baselineRssBytes)} → ${mib(r.rssBytes)}`, companions]));
     }
@@ -37,7 +43,8 @@ export function renderMarkdown(report: BenchReport, descriptions: Record<string,
   if (results.rpc) {
     lines.push(...section('rpc', descriptions, ['commands', 'commands/s', 'round trip p50 ms', 'p99 ms', 'unanswered']));
     for (const r of results.rpc) {
-      lines.push(row(r, [String(r.commands), String(r.commandsPerSecond), String(r.latencyMs.p50), String(r.latencyMs.p99), String(r.unanswered)]));
+      if (!r.latencyMs) lines.push(failedRow(r, 5));
+      else lines.push(row(r, [String(r.commands), String(r.commandsPerSecond), String(r.latencyMs.p50), String(r.latencyMs.p99), String(r.unanswered)]));
     }
     lines.push('');
   }
@@ -71,6 +78,11 @@ function section(name: string, descriptions: Record<string, string>, columns: st
 function row(result: PeerMeasurement, cells: string[]): string {
   const title = result.error ? `${PEER_TITLES[result.peer] ?? result.peer} ⚠` : PEER_TITLES[result.peer] ?? result.peer;
   return `| ${title} | ${cells.join(' | ')} |`;
+}
+
+/** A peer whose measurement failed before it had numbers: its error is listed under Problems. */
+function failedRow(result: PeerMeasurement, columns: number): string {
+  return row(result, ['failed', ...Array.from({ length: columns - 1 }, () => '–')]);
 }
 
 function latencyCells(latency: LatencySummary): string[] {
