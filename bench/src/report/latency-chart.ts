@@ -10,7 +10,7 @@ const PERCENTILES = ['p50', 'p95', 'p99', 'max'] as const;
  */
 export async function renderLatencyChart(results: BroadcastResult[], subtitle: string): Promise<string> {
   const values = results
-    .filter((result) => !result.error && result.latencyMs?.count > 0)
+    .filter((result) => result.latencyMs?.count > 0)
     .flatMap((result) =>
       PERCENTILES.map((percentile) => ({ peer: result.title, percentile, ms: result.latencyMs[percentile] })),
     );
