@@ -57,12 +57,19 @@ export function channelOf(identifier: string): string {
 
 /**
  * Default behaviour, close to a LiteCable app: Connect welcomes everyone with identifiers
- * `{"user":"anonymous"}`; subscribe confirms and follows the identifier's `stream` param (or the
+ * `{"user":"<the ?user= query param, or anonymous>"}` and refuses user `intruder` (FAILURE with
+ * the unauthorized disconnect frame); subscribe confirms and follows the identifier's `stream` param (or the
  * channel name), except channel `Forbidden` which is rejected; message echoes `data` back as a
  * transmission to the subscription; unsubscribe and Disconnect succeed.
  */
 export const DEFAULT_SCRIPT: RpcScript = {
-  connect: () => ({ status: Status.SUCCESS, identifiers: '{"user":"anonymous"}', transmissions: ['{"type":"welcome"}'] }),
+  connect: (request) => {
+    const user = new URL(request.env.url).searchParams.get('user') ?? 'anonymous';
+    if (user === 'intruder') {
+      return { status: Status.FAILURE, transmissions: ['{"type":"disconnect","reason":"unauthorized","reconnect":false}'] };
+    }
+    return { status: Status.SUCCESS, identifiers: JSON.stringify({ user }), transmissions: ['{"type":"welcome"}'] };
+  },
   command: (request) => {
     const { identifier } = request;
     if (request.command === 'subscribe') {
