@@ -14,12 +14,14 @@ export async function renderLatencyChart(results: BroadcastResult[], subtitle: s
     .flatMap((result) =>
       PERCENTILES.map((percentile) => ({ peer: result.title, percentile, ms: result.latencyMs[percentile] })),
     );
+  // Peers keep the run's order (gateway first), not alphabetical order.
+  const peers = results.map((result) => result.title);
   const encoding = {
-    x: { field: 'percentile', type: 'nominal', sort: [...PERCENTILES], title: null, axis: { labelAngle: 0 } },
-    xOffset: { field: 'peer', type: 'nominal' },
-    y: { field: 'ms', type: 'quantitative', title: 'milliseconds' },
-    color: { field: 'peer', type: 'nominal', title: 'peer', legend: { labelLimit: 300, orient: 'bottom' } },
-  } as const;
+    x: { field: 'percentile', type: 'nominal' as const, sort: [...PERCENTILES], title: null, axis: { labelAngle: 0 } },
+    xOffset: { field: 'peer', type: 'nominal' as const, sort: peers },
+    y: { field: 'ms', type: 'quantitative' as const, title: 'milliseconds' },
+    color: { field: 'peer', type: 'nominal' as const, title: 'peer', sort: peers, legend: { labelLimit: 300, orient: 'bottom' } },
+  };
   const spec: vegaLite.TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: 'Broadcast latency, publish → receipt at every client', subtitle },
