@@ -19,5 +19,7 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/proto ./proto
+# The demo page's static files, read by the RPC app at start (dist/ holds only compiled TypeScript).
+COPY --from=build /app/apps/rpc/src/demo/public ./apps/rpc/src/demo/public
 USER node
 CMD ["node", "dist/apps/gateway/src/main.js"]
