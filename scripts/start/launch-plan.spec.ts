@@ -11,7 +11,6 @@ test('the embedded default: gateway 127.0.0.1:8080, RPC 127.0.0.1:50051, demo on
     ANYCABLE_PORT: '8080',
     ANYCABLE_RPC_HOST: '127.0.0.1:50051',
     ANYCABLE_BROADCAST_ADAPTER: 'http',
-    ANYCABLE_HTTP_BROADCAST_PORT: '8080',
     ANYCABLE_BROADCAST_KEY: 'made-up',
   });
   assert.deepEqual(plan.rpc.env, {
@@ -61,6 +60,7 @@ test('PORT works like ANYCABLE_PORT (the gateway reads both)', () => {
 test('every-interface hosts: localhost for the browser, 127.0.0.1 for health checks; IPv6 in brackets', () => {
   const plan = planLaunch({ ANYCABLE_HOST: '0.0.0.0', RPC_HTTP_HOST: '::' }, fixedSecret);
   assert.equal(plan.cableUrl, 'ws://localhost:8080/cable');
+  assert.equal(plan.rpc.env.ANYCABLE_HTTP_BROADCAST_URL, 'http://127.0.0.1:8080/_broadcast');
   assert.equal(plan.demoUrl, 'http://localhost:3000/');
   assert.equal(plan.gateway.healthUrl, 'http://127.0.0.1:8080/health');
   assert.equal(plan.rpc.healthUrl, 'http://127.0.0.1:3000/health');

@@ -65,7 +65,8 @@ export function planLaunch(env: Env, secret: () => string = randomSecret): Launc
   };
 
   // The embedded default: the RPC app POSTs each broadcast to the gateway's /_broadcast, on the
-  // gateway's own port, authenticated with a key made up for this run unless one is given.
+  // gateway's own port, authenticated with a key made up for this run unless one is given (with a
+  // key, the gateway serves /_broadcast on its main port, as anycable-go does).
   const adapter = value('ANYCABLE_BROADCAST_ADAPTER') ?? 'http';
   gatewayEnv.ANYCABLE_BROADCAST_ADAPTER = adapter;
   rpcEnv.ANYCABLE_BROADCAST_ADAPTER = adapter;
@@ -73,8 +74,7 @@ export function planLaunch(env: Env, secret: () => string = randomSecret): Launc
   if (adapter === 'http') {
     const broadcastPort = readPort('ANYCABLE_HTTP_BROADCAST_PORT', value('ANYCABLE_HTTP_BROADCAST_PORT'), gatewayPort);
     const broadcastPath = value('ANYCABLE_HTTP_BROADCAST_PATH') ?? '/_broadcast';
-    const broadcastUrl = value('ANYCABLE_HTTP_BROADCAST_URL') ?? `http://${hostForUrl(gatewayHost)}:${broadcastPort}${broadcastPath}`;
-    gatewayEnv.ANYCABLE_HTTP_BROADCAST_PORT = String(broadcastPort);
+    const broadcastUrl = value('ANYCABLE_HTTP_BROADCAST_URL') ?? `http://${hostForUrl(gatewayHost, true)}:${broadcastPort}${broadcastPath}`;
     rpcEnv.ANYCABLE_HTTP_BROADCAST_URL = broadcastUrl;
     if (!value('ANYCABLE_BROADCAST_KEY') && !value('ANYCABLE_SECRET')) {
       const key = generate('ANYCABLE_BROADCAST_KEY');
@@ -114,11 +114,12 @@ function readPort(name: string, raw: string | undefined, fallback: number): numb
 }
 
 /**
- * A listen address as a URL host: every-interface addresses become `localhost` for browsers (or
- * 127.0.0.1 for our own health checks, which must not depend on name resolution); IPv6 gets brackets.
+ * A listen address as a URL host: every-interface addresses become `localhost` for browsers, or
+ * 127.0.0.1 between our own processes (health checks, broadcasts), which must not depend on name
+ * resolution; IPv6 gets brackets.
  */
-function hostForUrl(host: string, loopbackOnly = false): string {
+function hostForUrl(host: string, betweenProcesses = false): string {
   const bare = host.replace(/^\[(.*)\]$/, '$1');
-  if (bare === '0.0.0.0' || bare === '::') return loopbackOnly ? '127.0.0.1' : 'localhost';
+  if (bare === '0.0.0.0' || bare === '::') return betweenProcesses ? '127.0.0.1' : 'localhost';
   return bare.includes(':') ? `[${bare}]` : bare;
 }
