@@ -80,15 +80,15 @@ export class GatewayModule {
         },
         {
           provide: BroadcastIntakes,
-          useFactory: (dispatcher: BroadcastDispatcher) =>
-            new BroadcastIntakes(createBroadcastIntakes(config.broadcast, logger), dispatcher, logger),
-          inject: [BroadcastDispatcher],
+          useFactory: (dispatcher: BroadcastDispatcher, hub: Hub, stats: GatewayStats) =>
+            createBroadcastIntakes(config, { local: dispatcher, interest: hub, stats, logger }),
+          inject: [BroadcastDispatcher, Hub, GatewayStats],
         },
         {
           provide: METRICS_REGISTRY,
-          // Built after SessionService registered its gauges (the injection orders it).
+          // Built after SessionService and the broadcast relay registered their gauges (the injection orders it).
           useFactory: (stats: GatewayStats) => createMetricsRegistry(stats),
-          inject: [GatewayStats, SessionService],
+          inject: [GatewayStats, SessionService, BroadcastIntakes],
         },
         {
           provide: HttpEndpoints,

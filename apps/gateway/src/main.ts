@@ -57,10 +57,11 @@ async function main(): Promise<void> {
   app.useWebSocketAdapter(adapter);
   const http = app.get(HttpEndpoints);
   http.register(app.getHttpAdapter());
+  const intakes = app.get(BroadcastIntakes);
+  intakes.mount(app.getHttpAdapter());
 
   await app.listen(config.port, config.host);
   await http.listenMetrics();
-  const intakes = app.get(BroadcastIntakes);
   await intakes.start();
   const pings = app.get(PingScheduler);
   pings.start();

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { deriveBroadcastKey } from '#libs/protocol';
 import { BroadcasterConfigError } from './broadcast.errors.js';
 import {
   BROADCAST_ADAPTER_NAMES,
@@ -10,10 +10,8 @@ import {
 /** Environment variables as `process.env` holds them. */
 export type BroadcasterEnv = Record<string, string | undefined>;
 
-/** The broadcast key anycable-go derives from its `secret`: hex(HMAC-SHA256(secret, "broadcast-cable")). */
-export function deriveBroadcastKey(secret: string): string {
-  return createHmac('sha256', secret).update('broadcast-cable').digest('hex');
-}
+/** The broadcast key anycable-go derives from its `secret` (defined in libs/protocol, shared with the gateway). */
+export { deriveBroadcastKey };
 
 type Convert<T> = (value: unknown, source: string) => T;
 

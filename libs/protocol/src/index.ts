@@ -2,3 +2,4 @@ export * from './rpc.types.js';
 export * from './rpc.constants.js';
 export * from './publication.js';
 export * from './frames.js';
+export * from './broadcast-key.js';

@@ -20,6 +20,12 @@ export interface BroadcastSink {
  */
 export interface BroadcastIntake {
   readonly name: string;
+  /**
+   * True when every gateway receives every publication by itself (redis pub/sub, nats): it is
+   * delivered locally only. False when one gateway takes each publication (http, redisx): that
+   * gateway delivers it and relays it to the others through the pub/sub layer (see StreamRelay).
+   */
+  readonly fanout: boolean;
   start(sink: BroadcastSink): Promise<void>;
   stop(): Promise<void>;
 }

@@ -1,25 +1,63 @@
-import type { BroadcastConfig } from '../config/gateway-config.js';
+import { randomBytes } from 'node:crypto';
+import type { HttpServer } from '@nestjs/common';
+import type { BroadcastAdapterName, GatewayConfig } from '../config/gateway-config.js';
 import type { GatewayLogger } from '../log/logger.js';
+import type { GatewayStats } from '../metrics/gateway-stats.js';
 import type { BroadcastIntake, BroadcastSink } from './broadcast-intake.js';
+import { HttpIntake } from './http.intake.js';
+import { NatsIntake } from './nats.intake.js';
+import { NatsPubsubTransport } from './pubsub/nats-pubsub.transport.js';
+import { RedisPubsubTransport } from './pubsub/redis-pubsub.transport.js';
+import { StreamRelay, type StreamInterestSource } from './pubsub/stream-relay.js';
 import { RedisPubSubIntake } from './redis-pubsub.intake.js';
+import { RedisStreamIntake } from './redis-stream.intake.js';
 
-/** The intakes selected by `broadcast_adapter`; config validation already refused the others. */
-export function createBroadcastIntakes(config: BroadcastConfig, logger: GatewayLogger): BroadcastIntake[] {
-  return config.adapters.map((name): BroadcastIntake => {
-    switch (name) {
-      case 'redis':
-        return new RedisPubSubIntake(config.redisUrl, config.redisChannel, logger);
-      default:
-        throw new Error(`broadcast adapter "${name}" is not implemented yet`);
-    }
-  });
+/** What the broadcast side needs from the rest of the gateway. */
+export interface BroadcastParts {
+  /** Delivers to this gateway's sessions (the BroadcastDispatcher). */
+  readonly local: BroadcastSink;
+  /** The hub: which streams have local subscribers. */
+  readonly interest: StreamInterestSource;
+  readonly stats: GatewayStats;
+  readonly logger: GatewayLogger;
 }
 
-/** Starts and stops every intake of the gateway. */
+/**
+ * Builds the intakes selected by `broadcast_adapter` and, when one of them hands publications to a
+ * single gateway (http, redisx) and `pubsub` is set, the relay that passes them on to the others.
+ */
+export function createBroadcastIntakes(config: GatewayConfig, parts: BroadcastParts): BroadcastIntakes {
+  const broadcast = config.broadcast;
+  // Names this gateway in pub/sub relays and in the redisx consumer group: unique per process.
+  const nodeId = broadcast.nodeId || randomBytes(6).toString('base64url');
+  const intakes = broadcast.adapters.map((name: BroadcastAdapterName): BroadcastIntake => {
+    switch (name) {
+      case 'redis':
+        return new RedisPubSubIntake(broadcast.redisUrl, broadcast.redisChannel, parts.logger);
+      case 'http':
+        return new HttpIntake(broadcast.http, { host: config.host, port: config.port }, parts.logger);
+      case 'redisx':
+        return new RedisStreamIntake(broadcast.redisUrl, broadcast.redisx, nodeId, parts.logger, parts.stats);
+      case 'nats':
+        return new NatsIntake(broadcast.natsServers, broadcast.natsChannel, parts.logger);
+    }
+  });
+  let relay: StreamRelay | null = null;
+  if (broadcast.pubsub !== 'none' && intakes.some((intake) => !intake.fanout)) {
+    const transport =
+      broadcast.pubsub === 'redis' ? new RedisPubsubTransport(broadcast.redisUrl, parts.logger) : new NatsPubsubTransport(broadcast.natsServers, parts.logger);
+    relay = new StreamRelay(transport, parts.local, parts.interest, nodeId, broadcast.pubsubMaxPending, parts.logger, parts.stats);
+  }
+  return new BroadcastIntakes(intakes, parts.local, relay, nodeId, parts.logger);
+}
+
+/** Starts and stops every intake of the gateway, and the relay between gateways. */
 export class BroadcastIntakes {
   constructor(
     private readonly intakes: readonly BroadcastIntake[],
-    private readonly sink: BroadcastSink,
+    private readonly local: BroadcastSink,
+    private readonly relay: StreamRelay | null,
+    readonly nodeId: string,
     private readonly logger: GatewayLogger,
   ) {}
 
@@ -27,9 +65,21 @@ export class BroadcastIntakes {
     return this.intakes.map((intake) => intake.name);
   }
 
+  /** Routes the HTTP intake's path on the main server, if it is served there (call before listening). */
+  mount(http: HttpServer): void {
+    for (const intake of this.intakes) if (intake instanceof HttpIntake) intake.mount(http);
+  }
+
   async start(): Promise<void> {
     if (this.intakes.length === 0) this.logger.warn('no broadcast adapter configured: broadcasts will not be received');
-    await Promise.all(this.intakes.map((intake) => intake.start(this.sink)));
+    const single = this.intakes.filter((intake) => !intake.fanout).map((intake) => intake.name);
+    if (this.relay) await this.relay.start();
+    else if (single.length > 0) {
+      this.logger.info({ intakes: single }, 'no pubsub configured: publications taken by this gateway reach only its own clients');
+    }
+    // Fan-out intakes reach every gateway by themselves; the others go through the relay.
+    await Promise.all(this.intakes.map((intake) => intake.start(intake.fanout ? this.local : (this.relay ?? this.local))));
+    this.logger.info({ nodeId: this.nodeId, intakes: this.names, pubsub: this.relay?.name ?? 'none' }, 'Broadcast intakes started');
   }
 
   async stop(): Promise<void> {
@@ -38,5 +88,6 @@ export class BroadcastIntakes {
         intake.stop().catch((error: Error) => this.logger.warn({ intake: intake.name, err: error.message }, 'broadcast intake stop failed')),
       ),
     );
+    await this.relay?.stop().catch((error: Error) => this.logger.warn({ pubsub: this.relay?.name, err: error.message }, 'pub/sub stop failed'));
   }
 }

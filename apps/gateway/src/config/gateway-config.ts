@@ -68,17 +68,64 @@ export interface WsConfig {
   maxPendingCommands: number;
 }
 
+export type PubsubAdapterName = 'none' | 'redis' | 'nats';
+
+export interface HttpBroadcastConfig {
+  /** `http_broadcast_port`: 0 (or the main port) serves `path` on the main server; another port gets its own server. */
+  port: number;
+  /** `http_broadcast_path` (/_broadcast). */
+  path: string;
+  /**
+   * Bearer key every request must carry: `broadcast_key`, else derived from `secret`
+   * (hex(HMAC-SHA256(secret, "broadcast-cable"))); '' (no key, or `broadcast_key=none`) = no check.
+   */
+  key: string;
+  /**
+   * Largest request body (`http_broadcast_max_body_size`, 1 MiB): a body is held in memory whole
+   * before it is decoded; 1 MiB fits a batch of thousands of publications. Larger gets 413.
+   */
+  maxBodyBytes: number;
+}
+
+export interface RedisxConfig {
+  /** Stream key (`redisx_stream`, default: `redis_channel`, where libs/broadcaster XADDs). */
+  stream: string;
+  /** Consumer group shared by every gateway (`redisx_group`, bx): each entry goes to one of them. */
+  group: string;
+  /** XREADGROUP BLOCK (`redisx_read_block_milliseconds`, 2000): also the pause between re-claim passes. */
+  readBlockMs: number;
+  /**
+   * Entries per XREADGROUP / XAUTOCLAIM (`redisx_batch_size`, 100): bounds what one read holds in
+   * memory and how long one delivery pass keeps the event loop.
+   */
+  batchSize: number;
+  /**
+   * How long a silent reader keeps the stream (`redisx_claim_min_idle_milliseconds`, 5000): the
+   * reader's lease lasts this long, and entries pending this long are re-claimed. A live reader
+   * renews its lease every read and acknowledges within milliseconds, so 5 s only catches a dead
+   * one, and bounds the delay of what it left behind. Must exceed readBlockMs.
+   */
+  claimMinIdleMs: number;
+}
+
 export interface BroadcastConfig {
   adapters: BroadcastAdapterName[];
+  /** `node_id`; '' = a random id per start. Names this gateway in pub/sub and in the redisx group. */
+  nodeId: string;
   redisUrl: string;
   redisChannel: string;
-  httpPort: number;
-  httpPath: string;
-  broadcastKey: string;
-  secret: string;
-  natsServers: string;
+  http: HttpBroadcastConfig;
+  redisx: RedisxConfig;
+  natsServers: string[];
   natsChannel: string;
-  pubsub: 'none' | 'redis' | 'nats';
+  /** `pubsub`: how an http/redisx publication taken by this gateway reaches the others. */
+  pubsub: PubsubAdapterName;
+  /**
+   * Re-publications not yet confirmed by the pub/sub server (`pubsub_max_pending`, 10000): while it is
+   * down they wait in memory; past the bound they are dropped (counted and logged), so an outage
+   * cannot grow the heap without limit. 10000 covers a 10 s outage at 1000 publications/s.
+   */
+  pubsubMaxPending: number;
 }
 
 export interface JwtConfig {

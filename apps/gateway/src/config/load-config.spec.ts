@@ -35,7 +35,11 @@ test('defaults are anycable-go defaults', () => {
   assert.equal(c.log.level, 'info');
   assert.equal(c.log.format, 'text');
   assert.equal(c.broadcast.redisChannel, '__anycable__');
-  assert.deepEqual(c.broadcast.adapters, []);
+  assert.deepEqual(c.broadcast.adapters, ['http'], 'the embedded default: the HTTP intake alone');
+  assert.equal(c.broadcast.pubsub, 'none');
+  assert.deepEqual(c.broadcast.http, { port: 0, path: '/_broadcast', key: '', maxBodyBytes: 1_048_576 });
+  assert.deepEqual(c.broadcast.redisx, { stream: '__anycable__', group: 'bx', readBlockMs: 2000, batchSize: 100, claimMinIdleMs: 5000 });
+  assert.deepEqual(c.broadcast.natsServers, ['nats://localhost:4222']);
   assert.equal(c.jwt.param, 'jid');
 });
 
@@ -57,6 +61,7 @@ test('the seed .env is read, header names case-insensitively', () => {
   assert.deepEqual(c.rpc.proxyHeaders, ['cookie', 'authorization', 'origin']);
   assert.equal(c.broadcast.redisUrl, 'redis://redis:6379/1');
   assert.deepEqual(c.broadcast.adapters, ['redis'], 'an explicit Redis URL selects the redis intake');
+  assert.equal(c.broadcast.pubsub, 'redis', 'and Redis pub/sub between gateways (anycable-go 1.6.2+)');
 });
 
 test('flags win over env, which wins over PORT / REDIS_URL', () => {
@@ -101,19 +106,38 @@ test('bad values stop the start with the option named', () => {
   refused(['--rpc_host'], {}, 'rpc_host', /needs a value/);
 });
 
-test('broadcast adapters: unknown names refused, known but not built ones say so', () => {
+test('broadcast adapters and pub/sub: every adapter runs, unknown names are refused', () => {
   refused([], { ANYCABLE_BROADCAST_ADAPTER: 'kafka' }, 'broadcast_adapter', /unknown adapter "kafka"/);
-  for (const name of ['http', 'redisx', 'nats']) {
-    refused([], { ANYCABLE_BROADCAST_ADAPTER: `redis,${name}` }, 'broadcast_adapter', /not implemented yet/);
-  }
-  refused([], { ANYCABLE_PUBSUB: 'redis' }, 'pubsub', /not implemented yet/);
+  const c = config([], { ANYCABLE_BROADCAST_ADAPTER: 'redis, HTTP,redisx,nats,http', ANYCABLE_PUBSUB: 'nats', ANYCABLE_NATS_SERVERS: 'nats://a:1,b:2' });
+  assert.deepEqual(c.broadcast.adapters, ['redis', 'http', 'redisx', 'nats']);
+  assert.equal(c.broadcast.pubsub, 'nats');
+  assert.deepEqual(c.broadcast.natsServers, ['nats://a:1', 'b:2']);
+  assert.equal(config([], { REDIS_URL: 'redis://r:1', ANYCABLE_PUBSUB: 'none' }).broadcast.pubsub, 'none', 'an explicit none wins');
   refused([], { ANYCABLE_PUBSUB: 'zeromq' }, 'pubsub', /one of none, redis, nats/);
+  refused([], { ANYCABLE_NATS_SERVERS: 'http://x' }, 'nats_servers', /nats:\/\/host:port/);
+  refused([], { ANYCABLE_HTTP_BROADCAST_PATH: '_broadcast' }, 'http_broadcast_path', /must start with \//);
+  refused([], { ANYCABLE_HTTP_BROADCAST_MAX_BODY_SIZE: '0' }, 'http_broadcast_max_body_size', />= 1/);
+  refused([], { ANYCABLE_REDISX_BATCH_SIZE: 'many' }, 'redisx_batch_size', /integer/);
+  refused([], { ANYCABLE_REDISX_CLAIM_MIN_IDLE_MILLISECONDS: '2000' }, 'redisx_claim_min_idle_milliseconds', /greater than redisx_read_block/);
+});
+
+test('broadcast key: explicit, derived from secret as anycable-go does, or "none"', () => {
+  assert.equal(config([], { ANYCABLE_BROADCAST_KEY: 'k1' }).broadcast.http.key, 'k1');
+  assert.equal(config([], { ANYCABLE_HTTP_BROADCAST_SECRET: 'k2' }).broadcast.http.key, 'k2', 'the deprecated name');
+  // echo -n 'broadcast-cable' | openssl dgst -sha256 -hmac 's3cret'
+  assert.equal(config([], { ANYCABLE_SECRET: 's3cret' }).broadcast.http.key, 'b12500da392cd5dc51962f1b1c0ebf8919e34f0025bf418332ae1b9d13c5bcc7');
+  assert.equal(config([], { ANYCABLE_SECRET: 's', ANYCABLE_BROADCAST_KEY: 'none' }).broadcast.http.key, '');
+  const c = config(['--redisx_stream=bx_stream', '--http_broadcast_port=8090'], { ANYCABLE_REDIS_CHANNEL: 'ch', ANYCABLE_NODE_ID: 'n1' });
+  assert.equal(c.broadcast.redisx.stream, 'bx_stream');
+  assert.equal(c.broadcast.http.port, 8090);
+  assert.equal(c.broadcast.nodeId, 'n1');
+  assert.equal(config([], { ANYCABLE_REDIS_CHANNEL: 'ch' }).broadcast.redisx.stream, 'ch', 'redisx reads redis_channel by default');
 });
 
 test('unsupported features refuse to start; compatibility knobs are accepted and listed', () => {
   refused([], { ANYCABLE_BROKER: 'memory' }, 'broker', /not implemented yet/);
   refused(['--turbo_streams'], {}, 'turbo_streams', /not implemented yet/);
-  assert.equal(config([], { ANYCABLE_BROKER: 'none', ANYCABLE_NORPC: 'false' }).broadcast.adapters.length, 0);
+  assert.deepEqual(config([], { ANYCABLE_BROKER: 'none', ANYCABLE_NORPC: 'false' }).broadcast.adapters, ['http']);
   assert.deepEqual(config(['--hub_gopool_size=8'], { ANYCABLE_READ_BUFFER_SIZE: '4096' }).ignoredOptions.sort(), [
     'hub_gopool_size',
     'read_buffer_size',

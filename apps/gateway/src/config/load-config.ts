@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { deriveBroadcastKey } from '#libs/protocol';
 import { ConfigError } from './config.error.js';
 import { readCommandLine, type RawOption } from './raw-options.js';
 import type {
@@ -8,10 +9,9 @@ import type {
   LogFormat,
   LogLevel,
   PingPrecision,
+  PubsubAdapterName,
 } from './gateway-config.js';
 
-/** Adapters this build can run; the others are known names that fail the start as "not implemented yet". */
-export const IMPLEMENTED_BROADCAST_ADAPTERS: ReadonlySet<BroadcastAdapterName> = new Set(['redis']);
 const KNOWN_BROADCAST_ADAPTERS: readonly BroadcastAdapterName[] = ['redis', 'http', 'redisx', 'nats'];
 
 /**
@@ -39,7 +39,7 @@ export function buildConfig(options: ReadonlyMap<string, RawOption>): GatewayCon
 
   const secret = noneToEmpty(read.string('secret'));
   const jwtSecret = noneToEmpty(read.string('jwt_secret') || read.string('jwt_id_key') || secret);
-  const broadcastKey = noneToEmpty(read.string('broadcast_key') || read.string('http_broadcast_secret'));
+  const broadcastKey = read.string('broadcast_key') || read.string('http_broadcast_secret');
 
   const logLevel = read.bool('debug') ? 'debug' : read.oneOf<LogLevel>('log_level', ['debug', 'info', 'warn', 'error']);
   const metricsPath = read.string('metrics_http');
@@ -96,15 +96,27 @@ export function buildConfig(options: ReadonlyMap<string, RawOption>): GatewayCon
     },
     broadcast: {
       adapters: broadcastAdapters(read),
+      nodeId: read.string('node_id'),
       redisUrl,
       redisChannel: read.nonEmpty('redis_channel'),
-      httpPort: read.int('http_broadcast_port', 0, 65_535) || (broadcastKey || secret ? port : 8090),
-      httpPath: read.string('http_broadcast_path'),
-      broadcastKey,
-      secret,
-      natsServers: read.nonEmpty('nats_servers'),
+      http: {
+        port: read.int('http_broadcast_port', 0, 65_535),
+        path: pathOption(read, 'http_broadcast_path'),
+        // anycable-go: an explicit key wins ("none" turns the check off), else one derived from secret.
+        key: broadcastKey === 'none' ? '' : broadcastKey || (secret ? deriveBroadcastKey(secret) : ''),
+        maxBodyBytes: read.int('http_broadcast_max_body_size', 1),
+      },
+      redisx: {
+        stream: read.string('redisx_stream') || read.nonEmpty('redis_channel'),
+        group: read.nonEmpty('redisx_group'),
+        readBlockMs: read.int('redisx_read_block_milliseconds', 1),
+        batchSize: read.int('redisx_batch_size', 1, 10_000),
+        claimMinIdleMs: read.int('redisx_claim_min_idle_milliseconds', 1),
+      },
+      natsServers: natsServers(read),
       natsChannel: read.nonEmpty('nats_channel'),
       pubsub: pubsubAdapter(read),
+      pubsubMaxPending: read.int('pubsub_max_pending', 1),
     },
     jwt: {
       secret: jwtSecret,
@@ -115,6 +127,9 @@ export function buildConfig(options: ReadonlyMap<string, RawOption>): GatewayCon
   };
   if (read.isExplicit('jwt_id_param') && !read.isExplicit('jwt_param')) config.jwt.param = read.nonEmpty('jwt_id_param');
   if (config.jwt.enforce && !config.jwt.secret) read.fail('enforce_jwt', 'needs jwt_secret (or secret)');
+  if (config.broadcast.redisx.claimMinIdleMs <= config.broadcast.redisx.readBlockMs) {
+    read.fail('redisx_claim_min_idle_milliseconds', 'must be greater than redisx_read_block_milliseconds (the reader renews its lease once per read)');
+  }
   if (read.isExplicit('disconnect_timeout')) config.ignoredOptions.push('disconnect_timeout (deprecated: use shutdown_timeout)');
   return config;
 }
@@ -143,24 +158,39 @@ function rpcTarget(read: OptionReader): string {
 function broadcastAdapters(read: OptionReader): BroadcastAdapterName[] {
   const names = read.list('broadcast_adapter').map((name) => name.toLowerCase());
   if (names.length === 0) {
-    // anycable-go's defaulting: Redis when the user pointed at one, else (for now) no intake.
-    return read.isExplicit('redis_url') ? ['redis'] : [];
+    // Redis when the user pointed at one (anycable-go's default), else the embedded default: the
+    // HTTP endpoint alone serves a single gateway with no other server to run (`npm start`).
+    return read.isExplicit('redis_url') ? ['redis'] : ['http'];
   }
   for (const name of names) {
     if (!KNOWN_BROADCAST_ADAPTERS.includes(name as BroadcastAdapterName)) {
       read.fail('broadcast_adapter', `unknown adapter "${name}" (known: ${KNOWN_BROADCAST_ADAPTERS.join(', ')})`);
     }
-    if (!IMPLEMENTED_BROADCAST_ADAPTERS.has(name as BroadcastAdapterName)) {
-      read.fail('broadcast_adapter', `adapter "${name}" is not implemented yet`);
-    }
   }
   return [...new Set(names)] as BroadcastAdapterName[];
 }
 
-function pubsubAdapter(read: OptionReader): 'none' | 'redis' | 'nats' {
-  const value = read.oneOf<'none' | 'redis' | 'nats'>('pubsub', ['none', 'redis', 'nats']);
-  if (value !== 'none') read.fail('pubsub', `pub/sub adapter "${value}" is not implemented yet`);
-  return value;
+/** Explicit value, else Redis pub/sub when Redis is configured (as anycable-go 1.6.2+), else none. */
+function pubsubAdapter(read: OptionReader): PubsubAdapterName {
+  if (read.string('pubsub') === '') return read.isExplicit('redis_url') ? 'redis' : 'none';
+  return read.oneOf<PubsubAdapterName>('pubsub', ['none', 'redis', 'nats']);
+}
+
+function pathOption(read: OptionReader, name: string): string {
+  const path = read.nonEmpty(name);
+  if (!path.startsWith('/')) read.fail(name, 'must start with /');
+  return path;
+}
+
+function natsServers(read: OptionReader): string[] {
+  const servers = read.list('nats_servers');
+  if (servers.length === 0) read.fail('nats_servers', 'needs at least one server');
+  for (const server of servers) {
+    if (!/^(nats|tls|ws|wss):\/\/[^/]/.test(server) && !/^[^\s:/]+:\d{1,5}$/.test(server)) {
+      read.fail('nats_servers', `"${server}" must be nats://host:port (or host:port)`);
+    }
+  }
+  return servers;
 }
 
 /** Typed access to raw options; every failure names the option and its source. */

@@ -7,6 +7,10 @@ export class GatewayStats {
   connectionsRejected = 0;
   broadcastsReceived = 0;
   broadcastsRefused = 0;
+  /** Publications taken by this gateway (http, redisx) and relayed to the others over pub/sub. */
+  broadcastsRelayed = 0;
+  /** Relays dropped: over pubsub_max_pending, or refused by the pub/sub server. */
+  relayDropped = 0;
   /** Frames written for broadcasts (one per subscriber reached). */
   broadcastFramesSent = 0;
   remoteDisconnects = 0;

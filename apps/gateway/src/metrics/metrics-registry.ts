@@ -11,6 +11,8 @@ const COUNTERS: ReadonlyArray<[string, string, CounterName]> = [
   ['broadcast_msg_total', 'Publications received', 'broadcastsReceived'],
   ['broadcast_refused_total', 'Malformed publications ignored', 'broadcastsRefused'],
   ['broadcast_frames_total', 'Broadcast frames written to subscribers', 'broadcastFramesSent'],
+  ['pubsub_relayed_total', 'Publications relayed to the other gateways over pub/sub', 'broadcastsRelayed'],
+  ['pubsub_dropped_total', 'Relays to the other gateways dropped (pubsub_max_pending, pub/sub errors)', 'relayDropped'],
   ['remote_disconnects_total', 'Sessions closed by remote disconnect commands', 'remoteDisconnects'],
   ['rpc_call_total', 'RPC calls made', 'rpcCalls'],
   ['rpc_error_total', 'RPC calls without an answer', 'rpcErrors'],

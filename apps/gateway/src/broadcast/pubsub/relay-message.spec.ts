@@ -1,0 +1,25 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeBroadcast } from '#libs/protocol';
+import { encodeRelayed, natsSubjectOf, relayPrefixOf } from './relay-message.js';
+
+test('a relayed message decodes as the message itself and starts with its origin', () => {
+  const publication = { stream: 'comments:post:1', data: '{"a":1}', meta: { exclude_socket: 's1' } };
+  const relayed = encodeRelayed(publication, 'node-A');
+  assert.ok(relayed.startsWith(relayPrefixOf('node-A')));
+  assert.ok(!relayed.startsWith(relayPrefixOf('node-B')));
+  assert.ok(!relayed.startsWith(relayPrefixOf('node')), 'a node id that is a prefix of another does not match it');
+  assert.deepEqual(decodeBroadcast(relayed), { ok: true, messages: [publication] });
+  const command = { command: 'disconnect' as const, payload: { identifier: '{"u":1}', reconnect: false } };
+  assert.deepEqual(decodeBroadcast(encodeRelayed(command, 'node-A')), { ok: true, messages: [command] });
+});
+
+test('NATS subjects: literal stream names as they are, anything else encoded', () => {
+  assert.equal(natsSubjectOf('comments:post:42'), 'comments:post:42');
+  assert.equal(natsSubjectOf('a.b_c-d'), 'a.b_c-d');
+  for (const stream of ['chat room', 'a.*', 'a.>', 'a..b', '.a', 'a.', '>', '__anycable_stream__.x']) {
+    const subject = natsSubjectOf(stream);
+    assert.match(subject, /^__anycable_stream__\.[A-Za-z0-9_-]+$/, stream);
+    assert.equal(Buffer.from(subject.split('.')[1], 'base64url').toString(), stream);
+  }
+});
