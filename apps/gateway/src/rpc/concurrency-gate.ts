@@ -31,7 +31,10 @@ export class ConcurrencyGate {
     return this.waiting;
   }
 
-  /** Resolves when a slot is taken; the caller must {@link release} it exactly once. */
+  /**
+   * Resolves when a slot is taken; the caller must {@link release} it exactly once. A finite
+   * `deadlineMs` also bounds the wait (a retry waiting for a slot must not outlive its call).
+   */
   acquire(deadlineMs: number): Promise<void> {
     if (this.active < this.limit) {
       this.active++;
@@ -42,12 +45,14 @@ export class ConcurrencyGate {
     }
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, timer: null, done: false };
-      const wait = deadlineMs - Date.now();
-      waiter.timer = setTimeout(() => {
-        waiter.done = true;
-        this.waiting--;
-        reject(new RpcCallError('deadline', `deadline passed after waiting ${wait} ms for one of ${this.limit} RPC slots`));
-      }, Math.max(0, wait));
+      if (Number.isFinite(deadlineMs)) {
+        const wait = deadlineMs - Date.now();
+        waiter.timer = setTimeout(() => {
+          waiter.done = true;
+          this.waiting--;
+          reject(new RpcCallError('deadline', `deadline passed after waiting ${wait} ms for one of ${this.limit} RPC slots`));
+        }, Math.max(0, wait));
+      }
       this.waiters.push(waiter);
       this.waiting++;
     });

@@ -81,11 +81,16 @@ export class RpcClient implements CableRpc {
   }
 
   private async call<T>(method: RpcMethod, sid: string, request: unknown): Promise<T> {
-    const deadline = Date.now() + this.config.requestTimeoutMs;
     this.stats.rpcCalls++;
+    // The deadline starts with the first attempt, not while waiting for a slot: in a connect storm
+    // calls queue (bounded by rpc_queue_size) instead of expiring unsent, which would make every
+    // refused client reconnect and the storm worse. The wait itself is bounded: slots free up as
+    // calls in flight finish, each within its own deadline.
+    let deadline = Number.POSITIVE_INFINITY;
     for (let attempt = 0; ; attempt++) {
       try {
         await this.gate.acquire(deadline);
+        if (attempt === 0) deadline = Date.now() + this.config.requestTimeoutMs;
       } catch (error) {
         this.stats.rpcErrors++;
         if (error instanceof RpcCallError && error.kind === 'queue_full') this.stats.rpcQueueRejections++;
