@@ -64,9 +64,9 @@ export function planLaunch(env: Env, secret: () => string = randomSecret): Launc
     JWT_SECRET: jwtSecret,
   };
 
-  // The embedded default: the RPC app POSTs each broadcast to the gateway's /_broadcast, on the
-  // gateway's own port, authenticated with a key made up for this run unless one is given (with a
-  // key, the gateway serves /_broadcast on its main port, as anycable-go does).
+  // The embedded default: the RPC app POSTs each broadcast to the gateway's /_broadcast, served on
+  // the gateway's own port (http_broadcast_port 0), authenticated with a key made up for this run
+  // unless one is given.
   const adapter = value('ANYCABLE_BROADCAST_ADAPTER') ?? 'http';
   gatewayEnv.ANYCABLE_BROADCAST_ADAPTER = adapter;
   rpcEnv.ANYCABLE_BROADCAST_ADAPTER = adapter;
