@@ -10,7 +10,7 @@ import type { GatewayProcess } from '../support/gateway.js';
 import { waitFor } from '../support/ports.js';
 import { ScriptedRpcServer } from '../support/scripted-rpc-server.js';
 import { startRedis, type TestService } from '../support/services.js';
-import { ClientPool, messagesOn, startGateways, waitForMessages, waitForRelaySubscribers } from './broadcast-cluster.js';
+import { ClientPool, identifierOf, messagesOn, startGateways, waitForMessages, waitForRelaySubscribers } from './broadcast-cluster.js';
 
 describe('Redis killed and restarted under two gateways', () => {
   let redis: TestService;
@@ -89,5 +89,65 @@ describe('Redis killed and restarted under two gateways', () => {
       assert.equal((await gateway.health()).status, 'ok');
       assert.match(gateway.process.output(), /Redis connection restored/);
     }
+  });
+});
+
+describe('relays waiting for a Redis that is down are bounded by pubsub_max_pending', () => {
+  let redis: TestService;
+  let rpc: ScriptedRpcServer;
+  let gateway: GatewayProcess;
+  let inspector: Redis;
+  const pool = new ClientPool();
+
+  before(async () => {
+    [redis, rpc] = await Promise.all([startRedis(), ScriptedRpcServer.start()]);
+    if (!redis.private) throw new Error('this test kills Redis: install redis-server so it gets a private one');
+    inspector = new Redis(redis.url, { retryStrategy: () => 100 });
+    inspector.on('error', () => {});
+    [gateway] = await startGateways(1, {
+      ANYCABLE_RPC_HOST: rpc.address,
+      ANYCABLE_REDIS_URL: redis.url,
+      ANYCABLE_BROADCAST_ADAPTER: 'http',
+      ANYCABLE_PUBSUB_MAX_PENDING: '5',
+      ANYCABLE_METRICS_HTTP: '/metrics',
+    });
+  });
+
+  after(async () => {
+    pool.closeAll();
+    inspector?.disconnect();
+    await gateway?.stop();
+    await Promise.all([rpc?.stop(), redis?.stop()]);
+  });
+
+  const metric = async (name: string): Promise<number> => {
+    const text = await (await fetch(`http://127.0.0.1:${gateway.port}/metrics`)).text();
+    return Number(new RegExp(`^anycable_go_${name} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  };
+
+  test('local delivery goes on, 5 relays wait, the rest are dropped and counted; the waiting ones go out when Redis is back', async () => {
+    const stream = 'bounded:1';
+    const [client] = await pool.subscribed([gateway], stream);
+    await waitForRelaySubscribers(inspector, stream, 1);
+    await redis.kill();
+    await waitFor(() => /Redis connection lost/.test(gateway.process.output()), 'the gateway noticed the loss', 15_000);
+    for (let n = 0; n < 12; n++) {
+      const response = await fetch(`http://127.0.0.1:${gateway.port}/_broadcast`, { method: 'POST', body: JSON.stringify({ stream, data: String(n) }) });
+      assert.equal(response.status, 201);
+    }
+    assert.deepEqual(await client.waitForMessages(identifierOf(stream), 12), Array.from({ length: 12 }, (_, n) => n), 'every one delivered here');
+    assert.equal(await metric('pubsub_pending_num'), 5);
+    assert.equal(await metric('pubsub_dropped_total'), 7);
+    assert.match(gateway.process.output(), /relays over pubsub_max_pending dropped/);
+
+    await redis.restart();
+    await waitFor(async () => (await metric('pubsub_pending_num')) === 0 && (await metric('pubsub_relayed_total')) === 5, 'the 5 waiting relays published', 15_000);
+    assert.equal(await metric('pubsub_dropped_total'), 7);
+    // A relay from another gateway (no origin of ours) on the same channel, after our 5 echoes:
+    // once it is here, the echoes were read too — and skipped, not delivered a second time.
+    await waitForRelaySubscribers(inspector, stream, 1);
+    await inspector.publish(stream, JSON.stringify({ origin: 'another-gateway', stream, data: '"from another gateway"' }));
+    await client.waitForMessages(identifierOf(stream), 13);
+    assert.deepEqual(messagesOn(client, stream).slice(12), ['from another gateway'], 'our own relays, echoed back by Redis, were not delivered twice');
   });
 });

@@ -1,7 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type NatsConnection } from 'nats';
 import type { GatewayLogger } from '../log/logger.js';
-import { settlesWithin } from './settles-within.js';
+import { pause, settlesWithin } from './waits.js';
 
 /** Pause between reconnect attempts (first connection and later ones). */
 const RECONNECT_WAIT_MS = 1_000;
@@ -33,7 +32,7 @@ export async function connectNats(servers: readonly string[], role: string, logg
       return connection;
     } catch (error) {
       if (attempt === 1) logger.warn({ role, servers, err: (error as Error).message }, 'NATS not reachable yet: retrying');
-      await sleep(RECONNECT_WAIT_MS, undefined, { signal }).catch(() => undefined);
+      await pause(RECONNECT_WAIT_MS, signal);
     }
   }
   return null;

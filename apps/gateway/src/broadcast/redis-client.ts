@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { GatewayLogger } from '../log/logger.js';
-import { settlesWithin } from './settles-within.js';
+import { settlesWithin } from './waits.js';
 
 /** Longest pause between two reconnect attempts: a restarted Redis is found again within 2 s. */
 const MAX_RECONNECT_DELAY_MS = 2_000;

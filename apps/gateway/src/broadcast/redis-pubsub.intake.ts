@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { GatewayLogger } from '../log/logger.js';
 import type { BroadcastIntake, BroadcastSink } from './broadcast-intake.js';
 import { closeRedisClient, createRedisClient } from './redis-client.js';
-import { settlesWithin } from './settles-within.js';
+import { settlesWithin } from './waits.js';
 
 /** How long `start` waits for the first subscription before going on and retrying in the background. */
 const FIRST_SUBSCRIBE_WAIT_MS = 5_000;

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { RedisxConfig } from '../config/gateway-config.js';
 import type { GatewayLogger } from '../log/logger.js';
@@ -7,7 +6,7 @@ import type { BroadcastIntake, BroadcastSink } from './broadcast-intake.js';
 import { closeRedisClient, createRedisClient } from './redis-client.js';
 import { entriesOfClaim, entriesOfRead, type StreamEntry } from './redis-stream-entries.js';
 import { RedisStreamLease } from './redis-stream-lease.js';
-import { settlesWithin } from './settles-within.js';
+import { pause, settlesWithin } from './waits.js';
 
 /** How long `start` waits for the consumer group before going on and retrying in the background. */
 const FIRST_GROUP_WAIT_MS = 5_000;
@@ -101,7 +100,7 @@ export class RedisStreamIntake implements BroadcastIntake {
           if (role !== 'standby') this.logger.info({ intake: 'redisx', lease: this.lease.key }, 'Another gateway reads the Redis stream: standing by');
           role = 'standby';
           failures = 0;
-          await sleep(this.config.readBlockMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+          await pause(this.config.readBlockMs, this.stopping.signal);
           continue;
         }
         if (role !== 'reader') {
@@ -129,7 +128,7 @@ export class RedisStreamIntake implements BroadcastIntake {
         }
         failures++;
         if (failures === 1) this.logger.error({ intake: 'redisx', stream, group, err: message }, 'Redis stream read failed: retrying');
-        await sleep(Math.min(100 * failures, MAX_ERROR_BACKOFF_MS), undefined, { signal: this.stopping.signal }).catch(() => undefined);
+        await pause(Math.min(100 * failures, MAX_ERROR_BACKOFF_MS), this.stopping.signal);
       }
     }
   }

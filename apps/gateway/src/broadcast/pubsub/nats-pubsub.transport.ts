@@ -1,7 +1,7 @@
 import type { NatsConnection, Subscription } from 'nats';
 import type { GatewayLogger } from '../../log/logger.js';
 import { closeNats, connectNats } from '../nats-client.js';
-import { settlesWithin } from '../settles-within.js';
+import { settlesWithin } from '../waits.js';
 import { INTERNAL_CHANNEL, type PubsubTransport } from './pubsub-transport.js';
 import { natsSubjectOf } from './relay-message.js';
 

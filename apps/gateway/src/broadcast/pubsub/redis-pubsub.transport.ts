@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { GatewayLogger } from '../../log/logger.js';
 import { closeRedisClient, createRedisClient } from '../redis-client.js';
-import { settlesWithin } from '../settles-within.js';
+import { settlesWithin } from '../waits.js';
 import { INTERNAL_CHANNEL, type PubsubTransport } from './pubsub-transport.js';
 
 /** How long `start` waits for the first subscription before going on and retrying in the background. */

@@ -28,7 +28,10 @@ export interface StreamInterestSource {
  */
 export class StreamRelay implements BroadcastSink, StreamInterestListener {
   private pending = 0;
+  /** Over maxPending since the last time it drained to half: drops are logged once per episode. */
   private dropping = false;
+  /** The pub/sub server refused the last relay: failures are logged once until one succeeds. */
+  private failing = false;
   private running = false;
   private readonly ownPrefix: string;
 
@@ -94,15 +97,16 @@ export class StreamRelay implements BroadcastSink, StreamInterestListener {
         () => {
           this.pending--;
           this.stats.broadcastsRelayed++;
-          if (this.dropping && this.pending < this.maxPending / 2) {
-            this.dropping = false;
+          if ((this.dropping && this.pending < this.maxPending / 2) || this.failing) {
+            this.dropping = this.failing = false;
             this.logger.info({ pubsub: this.name }, 'pub/sub relays flowing again');
           }
         },
         (error: Error) => {
           this.pending--;
           this.stats.relayDropped++;
-          this.logger.warn({ pubsub: this.name, err: error.message }, 'relay to the other gateways failed: dropped');
+          if (!this.failing) this.logger.warn({ pubsub: this.name, err: error.message }, 'relay to the other gateways failed: dropped (further failures counted, not logged)');
+          this.failing = true;
         },
       );
     }
