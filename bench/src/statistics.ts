@@ -69,3 +69,10 @@ export function round(value: number, digits = 3): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
 }
+
+/** Sum of one numeric field over worker replies (or any items). */
+export function total<T>(items: readonly T[], pick: (item: T) => number): number {
+  let sum = 0;
+  for (const item of items) sum += pick(item);
+  return sum;
+}

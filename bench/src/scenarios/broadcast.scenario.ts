@@ -1,7 +1,7 @@
 import { BroadcastPublisher } from '../broadcast-publisher.js';
 import { BENCH_POST_ID, commentsIdentifier, commentsStream } from '../demo-channel.js';
 import type { BroadcastResult } from '../report/results.js';
-import { round, summarize } from '../statistics.js';
+import { round, summarize, total } from '../statistics.js';
 import { describeErrors, openClients, sleep, tick, withSession, type Scenario } from './scenario.js';
 
 /** How long delivery may stall (no new receipt) before the scenario stops waiting for the rest. */
@@ -25,31 +25,31 @@ export const broadcastScenario: Scenario<BroadcastResult> = {
         stream: commentsStream(),
       });
       const firstMeasuredSeq = options.warmup + 1;
-      const total = options.warmup + options.broadcasts;
+      const publishCount = options.warmup + options.broadcasts;
       await session.workers.all(() => ({ kind: 'expect-broadcasts' as const, firstMeasuredSeq }));
       const publisher = new BroadcastPublisher(context.redisUrl);
       let published = 0;
       const stopTicker = tick(context, () => {
         const { received } = session.workers.progress();
-        return `${session.label}: published ${published}/${total}, received ${received}/${opened.subscribed * total}`;
+        return `${session.label}: published ${published}/${publishCount}, received ${received}/${opened.subscribed * publishCount}`;
       });
       try {
         await publisher.publish({
           stream: commentsStream(BENCH_POST_ID),
           firstSeq: 1,
-          count: total,
+          count: publishCount,
           rate: options.rate,
           payloadBytes: options.payloadBytes,
           onPublished: () => (published += 1),
         });
-        await waitForDelivery(() => session.workers.progress().received, opened.subscribed * total);
+        await waitForDelivery(() => session.workers.progress().received, opened.subscribed * publishCount);
       } finally {
         stopTicker();
         await publisher.close();
       }
       const reports = await session.workers.all(() => ({ kind: 'collect-broadcasts' as const }));
       const expected = options.connections * options.broadcasts;
-      const delivered = reports.reduce((sum, report) => sum + report.measured, 0);
+      const delivered = total(reports, (report) => report.measured);
       const result: BroadcastResult = {
         peer: peer.id,
         title: peer.title,
@@ -59,8 +59,8 @@ export const broadcastScenario: Scenario<BroadcastResult> = {
         expected,
         delivered,
         deliveredPercent: expected === 0 ? 100 : round((delivered / expected) * 100, 2),
-        duplicates: reports.reduce((sum, report) => sum + report.duplicates, 0),
-        outOfOrder: reports.reduce((sum, report) => sum + report.outOfOrder, 0),
+        duplicates: total(reports, (report) => report.duplicates),
+        outOfOrder: total(reports, (report) => report.outOfOrder),
         latencyMs: summarize(reports.map((report) => report.latencyMs)),
       };
       if (opened.failed > 0) result.error = `${opened.failed} clients did not subscribe: ${describeErrors(opened.errors)}`;

@@ -2,7 +2,7 @@ import { commentsIdentifier, commentsStream } from '../demo-channel.js';
 import { collectGarbage, readRssBytes } from '../peers/process-memory.js';
 import type { RunningPeer } from '../peers/peer.js';
 import type { IdleResult } from '../report/results.js';
-import { round } from '../statistics.js';
+import { round, total } from '../statistics.js';
 import { describeErrors, openClients, sleep, tick, withSession, type Scenario } from './scenario.js';
 
 /** Settling time before the baseline, so start-up allocations are done. */
@@ -33,7 +33,7 @@ export const idleScenario: Scenario<IdleResult> = {
       stopTicker();
       const loaded = await memoryAfterGc(server);
       const statuses = await session.workers.all(() => ({ kind: 'status' as const }));
-      const stillOpen = statuses.reduce((sum, status) => sum + status.open, 0);
+      const stillOpen = total(statuses, (status) => status.open);
       const perConnectionKB = (bytes: number): number => (opened.subscribed === 0 ? 0 : round(bytes / opened.subscribed / 1024, 2));
       const result: IdleResult = {
         peer: peer.id,

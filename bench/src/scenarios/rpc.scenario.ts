@@ -2,7 +2,7 @@ import { commentsIdentifier, commentsStream } from '../demo-channel.js';
 import { CLIENT_PLACEHOLDER } from '../load/client-protocol.js';
 import type { CommandMode } from '../load/worker-messages.js';
 import type { RpcResult } from '../report/results.js';
-import { round, summarize } from '../statistics.js';
+import { round, summarize, total } from '../statistics.js';
 import { describeErrors, openClients, tick, withSession, type Scenario } from './scenario.js';
 
 /**
@@ -49,9 +49,9 @@ export const rpcScenario: Scenario<RpcResult> = {
         .all(() => ({ kind: 'commands' as const, durationMs: options.rpcSeconds * 1000, mode }))
         .finally(stopTicker);
       const seconds = (Date.now() - started) / 1000;
-      const commands = replies.reduce((sum, reply) => sum + reply.commands, 0);
-      const completed = replies.reduce((sum, reply) => sum + reply.completed, 0);
-      const unanswered = replies.reduce((sum, reply) => sum + reply.unanswered, 0);
+      const commands = total(replies, (reply) => reply.commands);
+      const completed = total(replies, (reply) => reply.completed);
+      const unanswered = total(replies, (reply) => reply.unanswered);
       const result: RpcResult = {
         peer: peer.id,
         title: peer.title,

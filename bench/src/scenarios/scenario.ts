@@ -4,6 +4,7 @@ import { onInterrupt } from '../cleanup.js';
 import type { SubscriptionTarget } from '../load/client-protocol.js';
 import { WorkerPool } from '../load/worker-pool.js';
 import type { Peer, RunningPeer } from '../peers/peer.js';
+import { total } from '../statistics.js';
 import type { Progress } from '../progress.js';
 import type { PeerMeasurement } from '../report/results.js';
 
@@ -99,8 +100,8 @@ export async function openClients(session: Session, count: number, target: Subsc
       for (const [reason, times] of Object.entries(reply.errors)) errors[reason] = (errors[reason] ?? 0) + times;
     }
     return {
-      subscribed: replies.reduce((sum, reply) => sum + reply.subscribed, 0),
-      failed: replies.reduce((sum, reply) => sum + reply.failed, 0),
+      subscribed: total(replies, (reply) => reply.subscribed),
+      failed: total(replies, (reply) => reply.failed),
       errors,
       connectMs: replies.map((reply) => reply.connectMs),
       seconds: (Date.now() - started) / 1000,
