@@ -67,12 +67,16 @@ describe('gateway lifecycle, configuration and access rules', () => {
       [{}, ['--rpc_concurrency=0'], /option rpc_concurrency \(from --rpc_concurrency\): must be >= 1/],
       [{ ANYCABLE_DISCONNECT_MODE: 'sometimes' }, [], /disconnect_mode.*auto, always, never/],
       [{ ANYCABLE_BROADCAST_ADAPTER: 'kafka' }, [], /broadcast_adapter.*unknown adapter "kafka"/],
-      [{ ANYCABLE_BROADCAST_ADAPTER: 'nats' }, [], /broadcast_adapter.*"nats" is not implemented yet/],
+      [{ ANYCABLE_BROKER: 'memory' }, [], /option broker \(from ANYCABLE_BROKER\) is not implemented yet/],
       [{}, ['--no_such_flag=1'], /unknown option --no_such_flag/],
     ];
     for (const [env, args, message] of cases) {
       const child = startProcess(process.execPath, ['dist/apps/gateway/src/main.js', ...args], { ANYCABLE_PORT: '0', ...env }, 'gateway-config');
-      const code = await new Promise<number | null>((resolve) => child.child.once('exit', resolve));
+      cleanups.push(() => child.stop('SIGKILL'));
+      const code = await Promise.race([
+        new Promise<number | null>((resolve) => child.child.once('exit', resolve)),
+        sleep(20_000).then(() => 'still running'),
+      ]);
       assert.notEqual(code, 0, `exit code for ${JSON.stringify(env)} ${args}`);
       assert.match(child.output(), message);
     }
@@ -92,6 +96,22 @@ describe('gateway lifecycle, configuration and access rules', () => {
     assert.deepEqual(client.frames[0], { type: 'welcome' });
     const lines = child.output().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.ok(lines.some((line) => typeof line.msg === 'string' && line.msg.startsWith('Gateway listening')), 'json log lines');
+  });
+
+  test('pong_timeout: an extended-protocol client that never answers pings is disconnected; one that pongs and plain clients stay', async () => {
+    const rpc = await rpcServer();
+    const gateway = await gatewayFor(rpc, { ANYCABLE_PING_INTERVAL: '1', ANYCABLE_PONG_TIMEOUT: '1' });
+    const silent = await welcomed(gateway.url(), { protocols: ['actioncable-v1-ext-json'] });
+    const ponging = await welcomed(gateway.url(), { protocols: ['actioncable-v1-ext-json'] });
+    ponging.ws.on('message', (data) => {
+      if ((JSON.parse(data.toString()) as { type?: string }).type === 'ping') ponging.send({ command: 'pong' });
+    });
+    const plain = await welcomed(gateway.url());
+    assert.equal((await silent.closed).code, 1000);
+    assert.deepEqual(silent.messages.at(-1), { type: 'disconnect', reason: 'no_pong', reconnect: true });
+    await sleep(1500);
+    assert.equal(ponging.ws.readyState, ponging.ws.OPEN);
+    assert.equal(plain.ws.readyState, plain.ws.OPEN);
   });
 
   test('max_conn: upgrades past the limit get 503 until a connection closes', async () => {

@@ -194,6 +194,61 @@ describe('gateway protocol against a scripted AnyCable RPC server', () => {
     }
   });
 
+  test('stop_streams / stopped_streams stop delivery of those streams only', async () => {
+    rpc.script = {
+      ...DEFAULT_SCRIPT,
+      command: (request) => {
+        if (request.command === 'subscribe') {
+          return { status: Status.SUCCESS, streams: ['s:a', 's:b', 's:c'], transmissions: [JSON.stringify({ identifier: request.identifier, type: 'confirm_subscription' })] };
+        }
+        const action = (JSON.parse(request.data) as { action: string }).action;
+        return action === 'stop_b' ? { status: Status.SUCCESS, stopped_streams: ['s:b'] } : { status: Status.SUCCESS, stop_streams: true, streams: ['s:d'] };
+      },
+    };
+    try {
+      const client = await open();
+      const id = '{"channel":"Streams"}';
+      client.subscribe(id);
+      await client.waitForConfirm(id);
+      const streams = async (): Promise<number> => (await gateway.health()).broadcast_streams_num;
+      const before = await streams();
+      client.perform(id, { action: 'stop_b' });
+      await waitFor(async () => (await streams()) === before - 1, 's:b no longer followed');
+      client.perform(id, { action: 'stop_all_follow_d' });
+      await waitFor(async () => (await streams()) === before - 2, 'only s:d followed now');
+    } finally {
+      rpc.script = { ...DEFAULT_SCRIPT };
+    }
+  });
+
+  test('whisper relays to the other subscribers of the whisper stream ($w), not to the sender', async () => {
+    rpc.script = {
+      ...DEFAULT_SCRIPT,
+      command: (request) =>
+        request.command === 'subscribe'
+          ? {
+              status: Status.SUCCESS,
+              streams: ['typing:room'],
+              env: { cstate: {}, istate: { $w: 'typing:room' } },
+              transmissions: [JSON.stringify({ identifier: request.identifier, type: 'confirm_subscription' })],
+            }
+          : DEFAULT_SCRIPT.command(request, {} as never),
+    };
+    try {
+      const [alice, bob] = [await open(), await open()];
+      const id = '{"channel":"Typing"}';
+      for (const client of [alice, bob]) client.subscribe(id);
+      await alice.waitForConfirm(id);
+      await bob.waitForConfirm(id);
+      alice.send({ command: 'whisper', identifier: id, data: { typing: 'alice' } });
+      assert.deepEqual(await bob.waitForMessages(id, 1), [{ typing: 'alice' }]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.deepEqual(alice.messagesFor(id), []);
+    } finally {
+      rpc.script = { ...DEFAULT_SCRIPT };
+    }
+  });
+
   test('history is answered with reject_history (no broker); pong and whisper are accepted on the plain protocol', async () => {
     const client = await open();
     const id = '{"channel":"Chat","room":3}';
