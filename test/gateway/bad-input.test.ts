@@ -152,7 +152,8 @@ describe('bad input never crashes the gateway nor disturbs other connections', (
     assert.equal(client.ws.readyState, client.ws.OPEN);
     client.close();
     await client.closed;
-    await waitFor(async () => (await gateway.health()).broadcast_streams_num === baseline.broadcast_streams_num, 'storm streams released', 20_000);
+    // <= : a session of an earlier test may still have been closing when the baseline was taken.
+    await waitFor(async () => (await gateway.health()).broadcast_streams_num <= baseline.broadcast_streams_num, 'storm streams released', 20_000);
     assert.match(gateway.process.output(), /too many pending commands \(max_pending_commands=64\): subscribe dropped/);
   });
 
@@ -170,6 +171,6 @@ describe('bad input never crashes the gateway nor disturbs other connections', (
     for (let i = 0; i < count; i++) await publisher.publish(DEFAULT_BROADCAST_CHANNEL, encodeBroadcast({ stream: 'firehose', data: payload }));
     await waitFor(() => /client is not reading \(ws_max_pending_size exceeded\): disconnecting/.test(gateway.process.output()), 'slow client dropped', 20_000);
     assert.equal((await reader.waitForMessages(id, count, 30_000)).length, count);
-    await waitFor(async () => (await gateway.health()).clients_num === baseline.clients_num + 1, 'only the reader left');
+    await waitFor(async () => (await gateway.health()).clients_num <= baseline.clients_num + 1, 'only the reader left');
   });
 });

@@ -1,24 +1,14 @@
 import 'reflect-metadata';
-import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { NestFactory } from '@nestjs/core';
-import { BroadcastIntakes } from './broadcast/broadcast-intakes.js';
 import { ConfigError } from './config/config.error.js';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { loadConfig } from './config/load-config.js';
 import { usage } from './config/raw-options.js';
-import { GatewayModule } from './gateway.module.js';
-import { HttpEndpoints } from './http/http-endpoints.js';
-import { shutDownGracefully } from './lifecycle/graceful-shutdown.js';
-import { createLogger, type GatewayLogger } from './log/logger.js';
-import { PinoNestLogger } from './log/pino-nest-logger.js';
-import { GatewayStats } from './metrics/gateway-stats.js';
-import { DisconnectQueue } from './rpc/disconnect-queue.js';
-import { RpcClient } from './rpc/rpc-client.js';
-import { PingScheduler } from './session/ping-scheduler.js';
-import { SessionService } from './session/session.service.js';
-import { CableWsAdapter } from './transport/cable-ws.adapter.js';
+import { packageVersion } from './package-version.js';
 
+/**
+ * Entry point (`npm run start:gateway`). The configuration is read and validated before anything
+ * heavy is loaded, so a bad value is reported (exit 1, naming the option) at once.
+ */
 function readConfig(): GatewayConfig {
   try {
     const loaded = loadConfig(process.argv.slice(2), process.env);
@@ -32,87 +22,10 @@ function readConfig(): GatewayConfig {
   }
 }
 
-function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return manifest.version;
-}
-
-async function main(): Promise<void> {
-  const config = readConfig();
-  const logger = createLogger(config.log.level, config.log.format);
-  guardProcess(logger);
-  for (const name of config.ignoredOptions) logger.warn({ option: name }, 'option accepted for compatibility; it has no effect here');
-
-  const app = await NestFactory.create(GatewayModule.forRoot(config, logger), {
-    logger: new PinoNestLogger(logger),
-    bodyParser: false,
-    abortOnError: false,
-    httpsOptions: config.ssl ? { cert: readFileSync(config.ssl.certPath), key: readFileSync(config.ssl.keyPath) } : undefined,
+const config = readConfig();
+import('./bootstrap.js')
+  .then(({ bootstrap }) => bootstrap(config))
+  .catch((error: Error) => {
+    process.stderr.write(`Gateway failed to start: ${error.stack ?? error.message}\n`);
+    process.exit(1);
   });
-  const adapter = new CableWsAdapter(
-    app.getHttpServer(),
-    { paths: config.paths, maxMessageSize: config.ws.maxMessageSize, maxConn: config.maxConn, allowedOrigins: config.allowedOrigins, secure: config.ssl !== null },
-    { logger, stats: app.get(GatewayStats), maxPendingBytes: config.ws.maxPendingBytes },
-  );
-  app.useWebSocketAdapter(adapter);
-  const http = app.get(HttpEndpoints);
-  http.register(app.getHttpAdapter());
-  const intakes = app.get(BroadcastIntakes);
-  intakes.mount(app.getHttpAdapter());
-
-  await app.listen(config.port, config.host);
-  await http.listenMetrics();
-  await intakes.start();
-  const pings = app.get(PingScheduler);
-  pings.start();
-
-  const address = app.getHttpServer().address() as AddressInfo;
-  logger.info(
-    { paths: config.paths, rpc: config.rpc.host, broadcast: intakes.names, version: packageVersion() },
-    `Gateway listening on ${config.host}:${address.port}`,
-  );
-
-  const parts = {
-    app,
-    cableServer: adapter.cableServer,
-    sessions: app.get(SessionService),
-    intakes,
-    disconnects: app.get(DisconnectQueue),
-    pings,
-    rpc: app.get(RpcClient),
-    http,
-    logger,
-  };
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    shutDownGracefully(parts, signal, config.shutdownTimeoutMs, config.shutdownDelayMs).then(
-      () => process.exit(0),
-      (error: Error) => {
-        logger.error({ err: error.stack ?? error.message }, 'graceful shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-}
-
-/** A stray error must not take 10,000 connections down with it: log it with context and go on. */
-function guardProcess(logger: GatewayLogger): void {
-  process.on('unhandledRejection', (reason: unknown) => {
-    logger.error({ err: (reason as Error)?.stack ?? String(reason) }, 'unhandled promise rejection');
-  });
-  process.on('uncaughtException', (error: Error) => {
-    logger.error({ err: error.stack ?? error.message }, 'uncaught exception');
-  });
-}
-
-main().catch((error: Error) => {
-  process.stderr.write(`Gateway failed to start: ${error.stack ?? error.message}\n`);
-  process.exit(1);
-});

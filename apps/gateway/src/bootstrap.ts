@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { NestFactory } from '@nestjs/core';
+import { BroadcastIntakes } from './broadcast/broadcast-intakes.js';
+import type { GatewayConfig } from './config/gateway-config.js';
+import { GatewayModule } from './gateway.module.js';
+import { HttpEndpoints } from './http/http-endpoints.js';
+import { shutDownGracefully } from './lifecycle/graceful-shutdown.js';
+import { createLogger, type GatewayLogger } from './log/logger.js';
+import { PinoNestLogger } from './log/pino-nest-logger.js';
+import { GatewayStats } from './metrics/gateway-stats.js';
+import { packageVersion } from './package-version.js';
+import { DisconnectQueue } from './rpc/disconnect-queue.js';
+import { RpcClient } from './rpc/rpc-client.js';
+import { PingScheduler } from './session/ping-scheduler.js';
+import { SessionService } from './session/session.service.js';
+import { CableWsAdapter } from './transport/cable-ws.adapter.js';
+
+/** Builds and starts the gateway from a validated config; resolves once it is serving. */
+export async function bootstrap(config: GatewayConfig): Promise<void> {
+  const logger = createLogger(config.log.level, config.log.format);
+  guardProcess(logger);
+  for (const name of config.ignoredOptions) logger.warn({ option: name }, 'option accepted for compatibility; it has no effect here');
+
+  const app = await NestFactory.create(GatewayModule.forRoot(config, logger), {
+    logger: new PinoNestLogger(logger),
+    bodyParser: false,
+    abortOnError: false,
+    httpsOptions: config.ssl ? { cert: readFileSync(config.ssl.certPath), key: readFileSync(config.ssl.keyPath) } : undefined,
+  });
+  const adapter = new CableWsAdapter(
+    app.getHttpServer(),
+    { paths: config.paths, maxMessageSize: config.ws.maxMessageSize, maxConn: config.maxConn, allowedOrigins: config.allowedOrigins, secure: config.ssl !== null },
+    { logger, stats: app.get(GatewayStats), maxPendingBytes: config.ws.maxPendingBytes },
+  );
+  app.useWebSocketAdapter(adapter);
+  const http = app.get(HttpEndpoints);
+  http.register(app.getHttpAdapter());
+  const intakes = app.get(BroadcastIntakes);
+  intakes.mount(app.getHttpAdapter());
+
+  await app.listen(config.port, config.host);
+  await http.listenMetrics();
+  await intakes.start();
+  const pings = app.get(PingScheduler);
+  pings.start();
+
+  const address = app.getHttpServer().address() as AddressInfo;
+  // The ready line is printed whatever log_level says: scripts and tests wait for it.
+  const announcer = logger.isLevelEnabled('info') ? logger : createLogger('info', config.log.format);
+  announcer.info(
+    { paths: config.paths, rpc: config.rpc.host, broadcast: intakes.names, version: packageVersion() },
+    `Gateway listening on ${config.host}:${address.port}`,
+  );
+
+  const parts = {
+    app,
+    cableServer: adapter.cableServer,
+    sessions: app.get(SessionService),
+    intakes,
+    disconnects: app.get(DisconnectQueue),
+    pings,
+    rpc: app.get(RpcClient),
+    http,
+    logger,
+  };
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    shutDownGracefully(parts, signal, config.shutdownTimeoutMs, config.shutdownDelayMs).then(
+      () => process.exit(0),
+      (error: Error) => {
+        logger.error({ err: error.stack ?? error.message }, 'graceful shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+/** A stray error must not take 10,000 connections down with it: log it with context and go on. */
+function guardProcess(logger: GatewayLogger): void {
+  process.on('unhandledRejection', (reason: unknown) => {
+    logger.error({ err: (reason as Error)?.stack ?? String(reason) }, 'unhandled promise rejection');
+  });
+  process.on('uncaughtException', (error: Error) => {
+    logger.error({ err: error.stack ?? error.message }, 'uncaught exception');
+  });
+}
