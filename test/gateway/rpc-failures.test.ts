@@ -29,6 +29,15 @@ describe('the gateway when RPC fails, refuses or is slow', () => {
     return client;
   };
 
+  test('a dns:///name:port RPC target works (resolved, round robin over its addresses)', async () => {
+    const rpc = await rpcServer();
+    const gateway = await gatewayFor(`dns:///localhost:${rpc.port}`);
+    const client = await RawCableClient.welcomed(gateway.url());
+    cleanups.push(() => client.close());
+    assert.deepEqual(client.frames[0], { type: 'welcome' });
+    assert.equal(rpc.callsOf('Connect').length, 1);
+  });
+
   test('RPC down at connect: close 1011, nothing sent, logged with the sid', async () => {
     const gateway = await gatewayFor(`127.0.0.1:${await freePort()}`, { ANYCABLE_RPC_REQUEST_TIMEOUT: '800' });
     const client = await connect(gateway.url());
