@@ -5,7 +5,8 @@ import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { cableGrpcOptions } from '#libs/cable';
-import { loadRpcConfig } from './config/rpc-config.js';
+import { BroadcasterConfigError, resolveBroadcasterOptions } from '#libs/broadcaster';
+import { loadRpcConfig, RpcConfigError } from './config/rpc-config.js';
 import { loadHttpConfig } from './http/http-config.js';
 import { RpcModule } from './rpc.module.js';
 
@@ -19,6 +20,9 @@ const logger = new Logger('RpcApp');
 async function bootstrap(): Promise<void> {
   const config = loadRpcConfig(process.env);
   const http = loadHttpConfig(process.env);
+  // The broadcaster reads its ANYCABLE_* variables when its module is created; checking them here
+  // refuses a bad value with one clear line instead of an injector stack trace.
+  resolveBroadcasterOptions(undefined, process.env);
   const consoleLogger = new ConsoleLogger({
     logLevels: config.logLevels,
     json: config.logFormat === 'json',
@@ -50,7 +54,9 @@ async function bootstrap(): Promise<void> {
 
 bootstrap().catch((error: unknown) => {
   const cause = error instanceof Error ? error : new Error(String(error));
-  logger.error(`RPC app failed to start: ${cause.message}`, cause.stack);
+  // A configuration error is the operator's to fix: its message names the variable, a stack adds nothing.
+  const isConfigError = cause instanceof RpcConfigError || cause instanceof BroadcasterConfigError;
+  logger.error(`RPC app failed to start: ${cause.message}`, isConfigError ? undefined : cause.stack);
   // Exit even if something opened during init (a Redis connection) would keep the process alive.
   process.exit(1);
 });
