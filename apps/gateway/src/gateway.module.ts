@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { BroadcastDispatcher } from './broadcast/broadcast-dispatcher.js';
 import { BroadcastIntakes, createBroadcastIntakes } from './broadcast/broadcast-intakes.js';
+import { MAX_HISTORY_STREAMS, StreamHistory } from './broker/stream-history.js';
 import { CableGateway } from './cable.gateway.js';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { GATEWAY_CONFIG, GATEWAY_LOGGER, METRICS_REGISTRY } from './gateway.tokens.js';
@@ -25,6 +26,17 @@ import { SessionService } from './session/session.service.js';
 @Module({})
 export class GatewayModule {
   static forRoot(config: GatewayConfig, logger: GatewayLogger): DynamicModule {
+    const { broker } = config;
+    const history =
+      broker.name === 'memory'
+        ? new StreamHistory({ limit: broker.historyLimit, ttlMs: broker.historyTtlMs, maxStreams: MAX_HISTORY_STREAMS })
+        : null;
+    if (history) {
+      logger.info(
+        { epoch: history.epoch, history_limit: broker.historyLimit, history_ttl: broker.historyTtlMs / 1000, sessions_ttl: broker.sessionsTtlMs / 1000 },
+        'Using in-memory broker',
+      );
+    }
     return {
       module: GatewayModule,
       providers: [
@@ -58,6 +70,7 @@ export class GatewayModule {
               logger,
               stats,
               hub,
+              history,
               rpc,
               disconnects,
               pings,
@@ -75,7 +88,7 @@ export class GatewayModule {
         },
         {
           provide: BroadcastDispatcher,
-          useFactory: (hub: Hub, sessions: SessionService, stats: GatewayStats) => new BroadcastDispatcher(hub, sessions, logger, stats),
+          useFactory: (hub: Hub, sessions: SessionService, stats: GatewayStats) => new BroadcastDispatcher(hub, sessions, logger, stats, history),
           inject: [Hub, SessionService, GatewayStats],
         },
         {

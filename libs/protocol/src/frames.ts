@@ -35,7 +35,8 @@ export interface HistoryRequest {
 
 /** Commands a client sends, after validation. */
 export type ClientCommand =
-  | { command: 'subscribe'; identifier: string }
+  /** `history` (extended protocol): replay missed messages right after the subscription is confirmed. */
+  | { command: 'subscribe'; identifier: string; history?: HistoryRequest }
   | { command: 'unsubscribe'; identifier: string }
   | { command: 'message'; identifier: string; data: string }
   | { command: 'pong' }

@@ -1,4 +1,5 @@
 import { isRemoteCommand, decodeBroadcast, type BroadcastMessage, type DecodeResult } from '#libs/protocol';
+import type { StreamHistory } from '../broker/stream-history.js';
 import type { Hub } from '../hub/hub.js';
 import type { GatewayLogger } from '../log/logger.js';
 import type { GatewayStats } from '../metrics/gateway-stats.js';
@@ -9,13 +10,17 @@ export interface RemoteDisconnector {
   disconnectRemotely(identifiers: string, reconnect: boolean): number;
 }
 
-/** Decodes what intakes receive and routes it: publications to the hub, remote commands to sessions. */
+/**
+ * Decodes what intakes receive and routes it: publications to the stream history (when there is a
+ * broker; `meta.transient` ones are not stored) and the hub, remote commands to sessions.
+ */
 export class BroadcastDispatcher implements BroadcastSink {
   constructor(
     private readonly hub: Hub,
     private readonly sessions: RemoteDisconnector,
     private readonly logger: GatewayLogger,
     private readonly stats: GatewayStats,
+    private readonly history: StreamHistory | null = null,
   ) {}
 
   deliverPayload(payload: string, source: string): DecodeResult {
@@ -37,7 +42,8 @@ export class BroadcastDispatcher implements BroadcastSink {
         continue;
       }
       this.stats.broadcastsReceived++;
-      const frames = this.hub.deliver(message);
+      const position = this.history && !message.meta?.transient ? this.history.append(message.stream, message.data) : null;
+      const frames = this.hub.deliver(message, position);
       this.logger.debug({ source, stream: message.stream, frames }, 'broadcast delivered');
     }
   }

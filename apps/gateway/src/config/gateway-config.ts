@@ -136,6 +136,22 @@ export interface JwtConfig {
   enforce: boolean;
 }
 
+export type BrokerName = 'none' | 'memory';
+
+/**
+ * `broker`: `memory` keeps stream history and a session cache in this process (anycable-go's
+ * memory broker, for one gateway); `none` keeps neither (history rejected, no session restore).
+ */
+export interface BrokerConfig {
+  name: BrokerName;
+  /** Messages kept per stream (`history_limit`, 100). */
+  historyLimit: number;
+  /** How long a stored message is kept (`history_ttl`, 300 s). */
+  historyTtlMs: number;
+  /** How long a closed session can be restored (`sessions_ttl`, 300 s). */
+  sessionsTtlMs: number;
+}
+
 export interface GatewayConfig {
   host: string;
   port: number;
@@ -156,6 +172,7 @@ export interface GatewayConfig {
   ws: WsConfig;
   broadcast: BroadcastConfig;
   jwt: JwtConfig;
+  broker: BrokerConfig;
   /** Options accepted for compatibility that have no effect here, to be logged once at boot. */
   ignoredOptions: string[];
 }

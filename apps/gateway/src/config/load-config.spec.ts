@@ -134,8 +134,19 @@ test('broadcast key: explicit, derived from secret as anycable-go does, or "none
   assert.equal(config([], { ANYCABLE_REDIS_CHANNEL: 'ch' }).broadcast.redisx.stream, 'ch', 'redisx reads redis_channel by default');
 });
 
+test('broker: none by default, memory with its history and session cache bounds', () => {
+  assert.deepEqual(config([], {}).broker, { name: 'none', historyLimit: 100, historyTtlMs: 300_000, sessionsTtlMs: 300_000 });
+  assert.deepEqual(config(['--history_limit=5', '--sessions_ttl=2'], { ANYCABLE_BROKER: 'memory', ANYCABLE_HISTORY_TTL: '7' }).broker, {
+    name: 'memory',
+    historyLimit: 5,
+    historyTtlMs: 7000,
+    sessionsTtlMs: 2000,
+  });
+  refused(['--history_limit=0'], {}, 'history_limit', /must be between 1 and 100000/);
+});
+
 test('unsupported features refuse to start; compatibility knobs are accepted and listed', () => {
-  refused([], { ANYCABLE_BROKER: 'memory' }, 'broker', /not implemented yet/);
+  refused([], { ANYCABLE_BROKER: 'redis' }, 'broker', /must be one of none, memory/);
   refused(['--turbo_streams'], {}, 'turbo_streams', /not implemented yet/);
   assert.deepEqual(config([], { ANYCABLE_BROKER: 'none', ANYCABLE_NORPC: 'false' }).broadcast.adapters, ['http']);
   assert.deepEqual(config(['--hub_gopool_size=8'], { ANYCABLE_READ_BUFFER_SIZE: '4096' }).ignoredOptions.sort(), [

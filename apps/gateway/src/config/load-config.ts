@@ -9,6 +9,7 @@ import type {
   LogFormat,
   LogLevel,
   PingPrecision,
+  BrokerName,
   PubsubAdapterName,
 } from './gateway-config.js';
 
@@ -122,6 +123,12 @@ export function buildConfig(options: ReadonlyMap<string, RawOption>): GatewayCon
       secret: jwtSecret,
       param: read.nonEmpty('jwt_param'),
       enforce: read.bool('enforce_jwt') || read.bool('jwt_id_enforce'),
+    },
+    broker: {
+      name: read.oneOf<BrokerName>('broker', ['none', 'memory']),
+      historyLimit: read.int('history_limit', 1, 100_000),
+      historyTtlMs: read.int('history_ttl', 1) * 1000,
+      sessionsTtlMs: read.int('sessions_ttl', 1) * 1000,
     },
     ignoredOptions: read.explicitIgnored(),
   };

@@ -1,6 +1,7 @@
 import type { Publication } from '#libs/protocol';
 import type { GatewayStats } from '../metrics/gateway-stats.js';
-import { broadcastPrefixOf, encodeBroadcast, messageJsonOf } from '../protocol/server-frame.encoder.js';
+import type { StreamPosition } from '../broker/stream-history.js';
+import { broadcastPrefixOf, encodeBroadcast, encodeStreamMessage, messageJsonOf } from '../protocol/server-frame.encoder.js';
 import { encodeTextFrame } from '../transport/ws-frame.js';
 import type { StreamInterestListener } from './stream-interest.js';
 
@@ -16,6 +17,8 @@ interface IdentifierGroup {
   /** `{"identifier":"<id>","message":` — serialised once per group, not per broadcast. */
   readonly prefix: string;
   readonly subscribers: Set<HubSubscriber>;
+  /** The subscribers of `subscribers` speaking the extended protocol (they get stream positions). */
+  readonly extended: Set<HubSubscriber>;
 }
 
 /**
@@ -46,8 +49,11 @@ export class Hub {
     return this.streams.size;
   }
 
-  /** `subscriber` gets the broadcasts of `stream` through `identifier` (idempotent). */
-  follow(stream: string, identifier: string, subscriber: HubSubscriber): void {
+  /**
+   * `subscriber` gets the broadcasts of `stream` through `identifier` (idempotent); `extended`
+   * subscribers (actioncable-v1-ext-json) get the stream position in frames of stored broadcasts.
+   */
+  follow(stream: string, identifier: string, subscriber: HubSubscriber, extended = false): void {
     let groups = this.streams.get(stream);
     if (!groups) {
       groups = new Map();
@@ -56,10 +62,11 @@ export class Hub {
     }
     let group = groups.get(identifier);
     if (!group) {
-      group = { prefix: broadcastPrefixOf(identifier), subscribers: new Set() };
+      group = { prefix: broadcastPrefixOf(identifier), subscribers: new Set(), extended: new Set() };
       groups.set(identifier, group);
     }
     group.subscribers.add(subscriber);
+    if (extended) group.extended.add(subscriber);
   }
 
   /** Undoes {@link follow} (idempotent). */
@@ -67,6 +74,7 @@ export class Hub {
     const groups = this.streams.get(stream);
     const group = groups?.get(identifier);
     if (!groups || !group || !group.subscribers.delete(subscriber)) return;
+    group.extended.delete(subscriber);
     if (group.subscribers.size > 0) return;
     groups.delete(identifier);
     if (groups.size > 0) return;
@@ -76,18 +84,25 @@ export class Hub {
 
   /**
    * Delivers a publication to every subscription following its stream, except the session
-   * named by `meta.exclude_socket`. Returns the number of frames written.
+   * named by `meta.exclude_socket`. With a `position` (the broadcast was stored in history),
+   * extended-protocol subscribers get a frame carrying `stream_id`, `epoch` and `offset`; frames
+   * are encoded once per (broadcast, identifier, protocol). Returns the number of frames written.
    */
-  deliver(publication: Publication): number {
+  deliver(publication: Publication, position: StreamPosition | null = null): number {
     const groups = this.streams.get(publication.stream);
     if (!groups) return 0;
     const messageJson = messageJsonOf(publication.data);
     const excluded = publication.meta?.exclude_socket;
     let sent = 0;
     for (const group of groups.values()) {
-      const frame = encodeTextFrame(encodeBroadcast(group.prefix, messageJson));
+      const withPosition = position !== null && group.extended.size > 0;
+      const plainCount = withPosition ? group.subscribers.size - group.extended.size : group.subscribers.size;
+      const plain = plainCount > 0 ? encodeTextFrame(encodeBroadcast(group.prefix, messageJson)) : null;
+      const positioned = withPosition ? encodeTextFrame(encodeStreamMessage(group.prefix, messageJson, publication.stream, position)) : null;
       for (const subscriber of group.subscribers) {
-        if (subscriber.sid !== excluded && subscriber.sendFrame(frame)) sent++;
+        if (subscriber.sid === excluded) continue;
+        const frame = positioned && group.extended.has(subscriber) ? positioned : plain;
+        if (frame && subscriber.sendFrame(frame)) sent++;
       }
     }
     this.stats.broadcastFramesSent += sent;

@@ -28,18 +28,20 @@ export function decodeClientCommand(text: string): DecodedCommand {
     return { ok: false, error: `${JSON.stringify(command).slice(0, 40)}: missing or non-string "identifier"` };
   }
   switch (command) {
-    case 'subscribe':
+    case 'subscribe': {
+      // The extended protocol's clients (@anycable/web) ask for history with the subscribe command.
+      const history = historyOf(frame);
+      return { ok: true, command: history ? { command, identifier, history } : { command, identifier } };
+    }
     case 'unsubscribe':
       return { ok: true, command: { command, identifier } };
     case 'message':
       if (typeof frame.data !== 'string') return { ok: false, error: 'message: "data" must be a string' };
       return { ok: true, command: { command, identifier, data: frame.data } };
     case 'history': {
-      const history = frame.history;
-      if (typeof history !== 'object' || history === null || Array.isArray(history)) {
-        return { ok: false, error: 'history: "history" must be an object' };
-      }
-      return { ok: true, command: { command, identifier, history: history as HistoryRequest } };
+      const history = historyOf(frame);
+      if (!history) return { ok: false, error: 'history: "history" must be an object' };
+      return { ok: true, command: { command, identifier, history } };
     }
     case 'whisper':
       if (frame.data === undefined) return { ok: false, error: 'whisper: missing "data"' };
@@ -47,4 +49,10 @@ export function decodeClientCommand(text: string): DecodedCommand {
     default:
       return { ok: false, error: `unknown command ${JSON.stringify(command).slice(0, 60)}` };
   }
+}
+
+/** The frame's `history` object, if it has one. */
+function historyOf(frame: Record<string, unknown>): HistoryRequest | null {
+  const history = frame.history;
+  return typeof history === 'object' && history !== null && !Array.isArray(history) ? (history as HistoryRequest) : null;
 }

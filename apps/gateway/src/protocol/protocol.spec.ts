@@ -7,6 +7,7 @@ import {
   encodeDisconnect,
   encodeHistoryReply,
   encodePing,
+  encodeStreamMessage,
   messageJsonOf,
   withSessionId,
 } from './server-frame.encoder.js';
@@ -24,6 +25,10 @@ test('valid commands decode with identifier and data verbatim', () => {
   });
   assert.deepEqual(decodeClientCommand('{"command":"pong"}'), { ok: true, command: { command: 'pong' } });
   assert.equal(decodeClientCommand(JSON.stringify({ command: 'history', identifier, history: { since: 1 } })).ok, true);
+  assert.deepEqual(decodeClientCommand(JSON.stringify({ command: 'subscribe', identifier, history: { since: 5 } })), {
+    ok: true,
+    command: { command: 'subscribe', identifier, history: { since: 5 } },
+  });
   assert.equal(decodeClientCommand(JSON.stringify({ command: 'whisper', identifier, data: { typing: true } })).ok, true);
 });
 
@@ -63,6 +68,10 @@ test('server frames are the exact JSON the clients expect', () => {
   assert.deepEqual(JSON.parse(frame), { identifier: '{"channel":"A"}', message: { text: 'hi' } });
   assert.deepEqual(JSON.parse(encodeBroadcast(broadcastPrefixOf('x'), messageJsonOf('plain text'))), { identifier: 'x', message: 'plain text' });
   assert.deepEqual(JSON.parse(encodeBroadcast(broadcastPrefixOf('x'), messageJsonOf('42'))), { identifier: 'x', message: 42 });
+  assert.equal(
+    encodeStreamMessage(broadcastPrefixOf('x'), messageJsonOf('{"a":1}'), 's:1', { epoch: 'ab', offset: 3 }),
+    '{"identifier":"x","message":{"a":1},"stream_id":"s:1","epoch":"ab","offset":3}',
+  );
 });
 
 test('ext welcome gets the sid; other transmissions are untouched', () => {

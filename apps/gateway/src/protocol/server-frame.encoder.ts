@@ -44,6 +44,14 @@ export function encodeBroadcast(prefix: string, messageJson: string): string {
 }
 
 /**
+ * A broadcast frame of the extended protocol for a stored message (anycable-go with a broker):
+ * `{"identifier":..,"message":..,"stream_id":..,"epoch":..,"offset":..}`.
+ */
+export function encodeStreamMessage(prefix: string, messageJson: string, stream: string, position: { epoch: string; offset: number }): string {
+  return `${prefix}${messageJson},"stream_id":${JSON.stringify(stream)},"epoch":${JSON.stringify(position.epoch)},"offset":${position.offset}}`;
+}
+
+/**
  * The extended protocol's welcome carries the session id: a `welcome` transmission from RPC
  * gets `sid` and `restored: false` added; every other transmission is returned unchanged.
  */

@@ -1,4 +1,5 @@
 import type { DisconnectMode } from '../config/gateway-config.js';
+import type { StreamHistory } from '../broker/stream-history.js';
 import type { Hub } from '../hub/hub.js';
 import type { GatewayLogger } from '../log/logger.js';
 import type { GatewayStats } from '../metrics/gateway-stats.js';
@@ -22,6 +23,8 @@ export interface SessionContext {
   readonly logger: GatewayLogger;
   readonly stats: GatewayStats;
   readonly hub: Hub;
+  /** Stream history (broker=memory); null without a broker (history is rejected). */
+  readonly history: StreamHistory | null;
   readonly rpc: CableRpc;
   readonly disconnects: Pick<DisconnectQueue, 'enqueue'>;
   readonly pings: Pick<PingScheduler, 'add' | 'remove'>;

@@ -5,10 +5,18 @@ import {
   type CommandResponse,
   type DisconnectRequest,
   type Env,
+  type HistoryRequest,
   type StringMap,
 } from '#libs/protocol';
 import { CloseCode } from '../protocol/protocol.types.js';
-import { encodeDisconnect, encodeHistoryReply, withSessionId } from '../protocol/server-frame.encoder.js';
+import {
+  broadcastPrefixOf,
+  encodeDisconnect,
+  encodeHistoryReply,
+  encodeStreamMessage,
+  messageJsonOf,
+  withSessionId,
+} from '../protocol/server-frame.encoder.js';
 import { isExtendedProtocol } from '../protocol/subprotocol.js';
 import type { CableSocket } from '../transport/cable-socket.js';
 import type { InvalidFrame } from '../transport/cable-ws.adapter.js';
@@ -226,19 +234,20 @@ export class Session implements PingTarget {
   private execute(command: QueuedCommand): Promise<void> | void {
     switch (command.command) {
       case 'subscribe':
-        return this.subscribe(command.identifier);
+        return this.subscribe(command.identifier, command.history);
       case 'unsubscribe':
         return this.unsubscribe(command.identifier);
       case 'message':
         return this.perform(command.identifier, command.data);
       case 'history':
-        return this.history(command.identifier);
+        return this.history(command.identifier, command.history);
       case 'whisper':
         return this.whisper(command.identifier, command.data);
     }
   }
 
-  private async subscribe(identifier: string): Promise<void> {
+  /** Subscribes over RPC; a `history` request (extended protocol) is answered once confirmed, like anycable-go. */
+  private async subscribe(identifier: string, history?: HistoryRequest): Promise<void> {
     if (this.subscriptions.has(identifier)) {
       this.log('debug', 'already subscribed: subscribe ignored', { identifier });
       return;
@@ -250,6 +259,7 @@ export class Session implements PingTarget {
       this.subscriptions.set(identifier, subscription);
       this.subscribedOverRpc = true;
       this.apply(response, identifier, subscription);
+      if (history && (history.since || history.streams) && this.state === 'connected' && this.subscriptions.get(identifier) === subscription) this.history(identifier, history);
     } else if (response.status === Status.FAILURE) {
       this.log('info', 'subscription rejected', { identifier, error: response.error_msg || undefined });
       this.apply(response, identifier, null);
@@ -288,13 +298,45 @@ export class Session implements PingTarget {
     this.apply(response, identifier, this.subscriptions.get(identifier) === subscription ? subscription : null);
   }
 
-  private history(identifier: string): void {
-    if (!this.subscriptions.has(identifier)) {
+  /**
+   * anycable-go's history command: for each stream of the subscription, the messages after the
+   * client's position when it names one for that stream, else those since `since` (unix s); all
+   * of them in order, then `confirm_history`. Without a broker, or when a position cannot be
+   * served (other epoch, expired, unknown stream), only `reject_history`.
+   */
+  private history(identifier: string, request: HistoryRequest): void {
+    const subscription = this.subscriptions.get(identifier);
+    if (!subscription) {
       this.badInput('history for an unknown subscription: ignored', { identifier });
       return;
     }
-    // No broker here: stream history is not kept, so every history request is rejected.
-    this.socket.sendText(encodeHistoryReply(identifier, false));
+    const history = this.context.history;
+    if (!history) {
+      this.socket.sendText(encodeHistoryReply(identifier, false));
+      return;
+    }
+    const frames: string[] = [];
+    const prefix = broadcastPrefixOf(identifier);
+    for (const stream of subscription.streams ?? []) {
+      const position = request.streams?.[stream];
+      let entries;
+      if (position && typeof position === 'object') {
+        const read = history.after(stream, { epoch: String(position.epoch), offset: Number(position.offset) });
+        if (!read.ok) {
+          this.log('debug', 'history rejected', { identifier, stream, error: read.error });
+          this.socket.sendText(encodeHistoryReply(identifier, false));
+          return;
+        }
+        entries = read.entries;
+      } else if (typeof request.since === 'number' && request.since > 0) {
+        entries = history.since(stream, request.since);
+      } else continue;
+      for (const entry of entries) {
+        frames.push(encodeStreamMessage(prefix, messageJsonOf(entry.data), stream, { epoch: history.epoch, offset: entry.offset }));
+      }
+    }
+    for (const frame of frames) this.socket.sendText(frame);
+    this.socket.sendText(encodeHistoryReply(identifier, true));
   }
 
   private whisper(identifier: string, data: unknown): void {
@@ -339,7 +381,7 @@ export class Session implements PingTarget {
       if (subscription) subscription.istate = mergeState(subscription.istate, response.env.istate);
     }
     if (live) this.sendTransmissions(response.transmissions);
-    if (response.presence?.type) this.log('debug', 'presence update ignored (no broker)', { identifier, presence: response.presence.type });
+    if (response.presence?.type) this.log('debug', 'presence update ignored (no presence support)', { identifier, presence: response.presence.type });
     if (response.disconnect) {
       this.log('info', 'RPC asked to disconnect the session');
       this.closeWith(CloseCode.NORMAL);
@@ -348,7 +390,7 @@ export class Session implements PingTarget {
 
   private followStream(identifier: string, subscription: Subscription, stream: string): void {
     (subscription.streams ??= new Set()).add(stream);
-    this.context.hub.follow(stream, identifier, this.socket);
+    this.context.hub.follow(stream, identifier, this.socket, isExtendedProtocol(this.socket.protocol));
   }
 
   private stopStream(identifier: string, subscription: Subscription, stream: string): void {

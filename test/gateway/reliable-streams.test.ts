@@ -1,0 +1,134 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Publication } from '#libs/protocol';
+import { createAnyCable, RawCableClient, type AnyCable, type ReceivedFrame } from '../support/cable-clients.js';
+import { startGateway, type GatewayProcess } from '../support/gateway.js';
+import { waitFor } from '../support/ports.js';
+import { ScriptedRpcServer } from '../support/scripted-rpc-server.js';
+
+const EXT = ['actioncable-v1-ext-json'];
+type Frame = Record<string, unknown>;
+const isObject = (frame: ReceivedFrame): frame is Frame => typeof frame === 'object';
+
+describe('broker=memory: stream history and offsets (actioncable-v1-ext-json)', () => {
+  let rpc: ScriptedRpcServer;
+  let gateway: GatewayProcess;
+  const raws: RawCableClient[] = [];
+  const cables: AnyCable[] = [];
+
+  const publish = async (publication: Publication): Promise<void> => {
+    const response = await fetch(`http://127.0.0.1:${gateway.port}/_broadcast`, { method: 'POST', body: JSON.stringify(publication) });
+    assert.equal(response.status, 201);
+  };
+  const raw = async (protocols = EXT, query = ''): Promise<RawCableClient> => {
+    const client = await RawCableClient.welcomed(`${gateway.url()}${query}`, { protocols });
+    raws.push(client);
+    return client;
+  };
+  const subscribed = async (client: RawCableClient, identifier: string): Promise<void> => {
+    client.subscribe(identifier);
+    await client.waitForConfirm(identifier);
+  };
+  const streamFrames = (client: RawCableClient, identifier: string): Frame[] =>
+    client.frames.filter((frame): frame is Frame => isObject(frame) && frame.identifier === identifier && 'message' in frame);
+
+  before(async () => {
+    rpc = await ScriptedRpcServer.start();
+    gateway = await startGateway({
+      ANYCABLE_RPC_HOST: rpc.address,
+      ANYCABLE_BROADCAST_ADAPTER: 'http',
+      ANYCABLE_PUBSUB: 'none',
+      ANYCABLE_BROKER: 'memory',
+      ANYCABLE_PING_INTERVAL: '1',
+    });
+  });
+
+  after(async () => {
+    for (const cable of cables) cable.disconnect();
+    for (const client of raws) client.close();
+    await gateway?.stop();
+    await rpc?.stop();
+  });
+
+  test('ext frames carry stream_id, epoch and increasing offsets; plain frames stay as they were', async () => {
+    const id = '{"channel":"Feed","stream":"feed:offsets"}';
+    const ext = await raw();
+    const plain = await raw(['actioncable-v1-json']);
+    await subscribed(ext, id);
+    await subscribed(plain, id);
+    await publish({ stream: 'feed:offsets', data: '{"n":1}' });
+    await publish({ stream: 'feed:offsets', data: '{"n":2}' });
+    await ext.waitForMessages(id, 2);
+    await plain.waitForMessages(id, 2);
+    const [first, second] = streamFrames(ext, id);
+    assert.equal(typeof first!.epoch, 'string');
+    assert.deepEqual(first, { identifier: id, message: { n: 1 }, stream_id: 'feed:offsets', epoch: first!.epoch, offset: 1 });
+    assert.deepEqual(second, { identifier: id, message: { n: 2 }, stream_id: 'feed:offsets', epoch: first!.epoch, offset: 2 });
+    assert.deepEqual(streamFrames(plain, id), [
+      { identifier: id, message: { n: 1 } },
+      { identifier: id, message: { n: 2 } },
+    ]);
+  });
+
+  test('a client that missed broadcasts gets them replayed in order, transient ones excepted, then confirm_history', async () => {
+    const id = '{"channel":"Feed","stream":"feed:missed"}';
+    const before = await raw();
+    await subscribed(before, id);
+    await publish({ stream: 'feed:missed', data: '{"n":1}' });
+    const [seen] = (await waitFor(() => (streamFrames(before, id).length >= 1 ? streamFrames(before, id) : null), 'first message')) as Frame[];
+    before.close();
+    await before.closed;
+    await publish({ stream: 'feed:missed', data: '{"n":2}' });
+    await publish({ stream: 'feed:missed', data: '{"typing":true}', meta: { transient: true } });
+    await publish({ stream: 'feed:missed', data: '"three"' });
+
+    const back = await raw();
+    await subscribed(back, id);
+    back.send({ command: 'history', identifier: id, history: { streams: { 'feed:missed': { epoch: seen!.epoch, offset: seen!.offset } } } });
+    await back.waitForFrame((frame) => isObject(frame) && frame.type === 'confirm_history', 'confirm_history');
+    const replay = back.messages.filter((frame) => isObject(frame) && frame.type !== 'confirm_subscription' && frame.type !== 'welcome');
+    assert.deepEqual(replay, [
+      { identifier: id, message: { n: 2 }, stream_id: 'feed:missed', epoch: seen!.epoch, offset: 2 },
+      { identifier: id, message: 'three', stream_id: 'feed:missed', epoch: seen!.epoch, offset: 3 },
+      { type: 'confirm_history', identifier: id },
+    ]);
+
+    const since = await raw();
+    await subscribed(since, id);
+    since.send({ command: 'history', identifier: id, history: { since: Math.floor(Date.now() / 1000) - 60 } });
+    await since.waitForFrame((frame) => isObject(frame) && frame.type === 'confirm_history', 'confirm_history (since)');
+    assert.deepEqual(streamFrames(since, id).map((frame) => frame.offset), [1, 2, 3], 'since: everything stored in the window');
+  });
+
+  test('an unknown epoch (e.g. from before a restart) is answered reject_history, nothing replayed', async () => {
+    const id = '{"channel":"Feed","stream":"feed:epoch"}';
+    await publish({ stream: 'feed:epoch', data: '1' });
+    const client = await raw();
+    await subscribed(client, id);
+    client.send({ command: 'history', identifier: id, history: { streams: { 'feed:epoch': { epoch: 'not-this-one', offset: 1 } } } });
+    const reply = await client.waitForFrame((frame) => isObject(frame) && String(frame.type).endsWith('_history'), 'history reply');
+    assert.deepEqual(reply, { type: 'reject_history', identifier: id });
+    assert.deepEqual(streamFrames(client, id), [], 'nothing replayed');
+  });
+
+  test('@anycable/web: after a reconnect the real client asks for history and receives what it missed', async () => {
+    const cable = createAnyCable(gateway.url(), { protocol: 'actioncable-v1-ext-json' });
+    cables.push(cable);
+    const channel = cable.subscribeTo('Feed', { stream: 'feed:web' });
+    await channel.ensureSubscribed();
+    const received: unknown[] = [];
+    channel.on('message', (message: unknown) => received.push(message));
+    await publish({ stream: 'feed:web', data: '{"n":1}' });
+    await waitFor(() => received.length >= 1, 'live message');
+    cable.disconnect();
+    await waitFor(() => cable.state === 'closed', `client disconnected (${cable.state})`);
+    await publish({ stream: 'feed:web', data: '{"n":2}' });
+    await publish({ stream: 'feed:web', data: '{"n":3}', meta: { transient: true } });
+    await publish({ stream: 'feed:web', data: '{"n":4}' });
+    await cable.connect();
+    await waitFor(() => received.length >= 3, `replayed messages, got ${JSON.stringify(received)}`);
+    await publish({ stream: 'feed:web', data: '{"n":5}' });
+    await waitFor(() => received.length >= 4, `live after replay, got ${JSON.stringify(received)}`);
+    assert.deepEqual(received, [{ n: 1 }, { n: 2 }, { n: 4 }, { n: 5 }]);
+  });
+});
