@@ -32,6 +32,16 @@ describe('broker=memory: stream history and offsets (actioncable-v1-ext-json)', 
   const streamFrames = (client: RawCableClient, identifier: string): Frame[] =>
     client.frames.filter((frame): frame is Frame => isObject(frame) && frame.identifier === identifier && 'message' in frame);
 
+  /** An ext session of `user` subscribed to `identifier`, closed and gone from the gateway (Disconnect called): its sid. */
+  const closedSession = async (user: string, identifier: string): Promise<string> => {
+    const client = await raw(EXT, `?user=${user}`);
+    await subscribed(client, identifier);
+    const sid = (client.frames[0] as Frame).sid as string;
+    client.close();
+    await rpc.waitForCalls('Disconnect', 1, 10_000, (call) => call.metadata.sid === sid);
+    return sid;
+  };
+
   before(async () => {
     rpc = await ScriptedRpcServer.start();
     gateway = await startGateway({
@@ -111,7 +121,7 @@ describe('broker=memory: stream history and offsets (actioncable-v1-ext-json)', 
     assert.deepEqual(streamFrames(client, id), [], 'nothing replayed');
   });
 
-  test('@anycable/web: after a reconnect the real client asks for history and receives what it missed', async () => {
+  test('@anycable/web: the real client reconnects with ?sid=, is restored without Connect, asks for history and gets what it missed', async () => {
     const cable = createAnyCable(gateway.url(), { protocol: 'actioncable-v1-ext-json' });
     cables.push(cable);
     const channel = cable.subscribeTo('Feed', { stream: 'feed:web' });
@@ -120,8 +130,14 @@ describe('broker=memory: stream history and offsets (actioncable-v1-ext-json)', 
     channel.on('message', (message: unknown) => received.push(message));
     await publish({ stream: 'feed:web', data: '{"n":1}' });
     await waitFor(() => received.length >= 1, 'live message');
+    const sid = cable.sessionId;
+    assert.ok(sid, 'the ext welcome gave the client its sid');
     cable.disconnect();
     await waitFor(() => cable.state === 'closed', `client disconnected (${cable.state})`);
+    await rpc.waitForCalls('Disconnect', 1, 10_000, (call) => call.metadata.sid === sid);
+    const connects = rpc.callsOf('Connect').length;
+    const events: unknown[] = [];
+    cable.on('connect', (event: unknown) => events.push(event));
     await publish({ stream: 'feed:web', data: '{"n":2}' });
     await publish({ stream: 'feed:web', data: '{"n":3}', meta: { transient: true } });
     await publish({ stream: 'feed:web', data: '{"n":4}' });
@@ -130,5 +146,48 @@ describe('broker=memory: stream history and offsets (actioncable-v1-ext-json)', 
     await publish({ stream: 'feed:web', data: '{"n":5}' });
     await waitFor(() => received.length >= 4, `live after replay, got ${JSON.stringify(received)}`);
     assert.deepEqual(received, [{ n: 1 }, { n: 2 }, { n: 4 }, { n: 5 }]);
+    assert.deepEqual(events.map((event) => (event as { restored: boolean }).restored), [true], 'the client restored its session (?sid=)');
+    assert.equal(rpc.callsOf('Connect').length, connects, 'no Connect call for the restored session');
+  });
+
+  test('?sid= restores a closed session without Connect: new sid, restored_ids, its streams and identifiers back', async () => {
+    const id = '{"channel":"Feed","stream":"feed:restore"}';
+    const oldSid = await closedSession('restorer', id);
+    const connects = rpc.callsOf('Connect').length;
+    const subscribes = rpc.commands('subscribe').length;
+
+    const restored = await raw(EXT, `?sid=${encodeURIComponent(oldSid)}`);
+    const welcome = restored.frames[0] as Frame;
+    assert.equal(welcome.restored, true);
+    assert.deepEqual(welcome.restored_ids, [id]);
+    assert.equal(typeof welcome.sid, 'string');
+    assert.notEqual(welcome.sid, oldSid, 'the restored session has a sid of its own');
+    assert.equal(rpc.callsOf('Connect').length, connects, 'no Connect call');
+    await publish({ stream: 'feed:restore', data: '{"after":"restore"}' });
+    const [frame] = (await waitFor(() => (streamFrames(restored, id).length >= 1 ? streamFrames(restored, id) : null), 'broadcast after restore')) as Frame[];
+    assert.deepEqual(frame!.message, { after: 'restore' });
+    assert.equal(frame!.stream_id, 'feed:restore');
+    restored.perform(id, { action: 'speak' });
+    await restored.waitForMessages(id, 2);
+    const command = rpc.commands('message').at(-1)!;
+    assert.equal(command.request.connection_identifiers, '{"user":"restorer"}', 'identifiers restored');
+    assert.equal(command.metadata.sid, welcome.sid);
+    assert.equal(rpc.commands('subscribe').length, subscribes, 'no subscribe call');
+
+    const again = await raw(EXT, `?sid=${encodeURIComponent(oldSid)}`);
+    assert.equal((again.frames[0] as Frame).restored, false, 'a snapshot is restored once');
+    const plain = await raw(['actioncable-v1-json'], '?sid=whatever');
+    assert.deepEqual(plain.frames[0], { type: 'welcome' });
+    assert.equal(rpc.callsOf('Connect').length, connects + 2, 'the others went through Connect');
+  });
+
+  test('X-ANYCABLE-RESTORE-SID restores too; an unknown sid gets a fresh session', async () => {
+    const id = '{"channel":"Feed","stream":"feed:header"}';
+    const oldSid = await closedSession('by-header', id);
+    const client = await RawCableClient.welcomed(gateway.url(), { protocols: EXT, headers: { 'X-ANYCABLE-RESTORE-SID': oldSid } });
+    raws.push(client);
+    assert.deepEqual((client.frames[0] as Frame).restored_ids, [id]);
+    const unknown = await raw(EXT, '?sid=never-seen');
+    assert.equal((unknown.frames[0] as Frame).restored, false);
   });
 });

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { BroadcastDispatcher } from './broadcast/broadcast-dispatcher.js';
 import { BroadcastIntakes, createBroadcastIntakes } from './broadcast/broadcast-intakes.js';
+import { MAX_CACHED_SESSIONS, SessionCache } from './broker/session-cache.js';
 import { MAX_HISTORY_STREAMS, StreamHistory } from './broker/stream-history.js';
 import { CableGateway } from './cable.gateway.js';
 import type { GatewayConfig } from './config/gateway-config.js';
@@ -31,6 +32,7 @@ export class GatewayModule {
       broker.name === 'memory'
         ? new StreamHistory({ limit: broker.historyLimit, ttlMs: broker.historyTtlMs, maxStreams: MAX_HISTORY_STREAMS })
         : null;
+    const sessionCache = broker.name === 'memory' ? new SessionCache({ ttlMs: broker.sessionsTtlMs, maxSessions: MAX_CACHED_SESSIONS }) : null;
     if (history) {
       logger.info(
         { epoch: history.epoch, history_limit: broker.historyLimit, history_ttl: broker.historyTtlMs / 1000, sessions_ttl: broker.sessionsTtlMs / 1000 },
@@ -71,6 +73,7 @@ export class GatewayModule {
               stats,
               hub,
               history,
+              sessionCache,
               rpc,
               disconnects,
               pings,

@@ -7,6 +7,7 @@ import {
   encodeDisconnect,
   encodeHistoryReply,
   encodePing,
+  encodeRestoredWelcome,
   encodeStreamMessage,
   messageJsonOf,
   withSessionId,
@@ -79,6 +80,7 @@ test('ext welcome gets the sid; other transmissions are untouched', () => {
   const other = '{"identifier":"welcome","type":"confirm_subscription"}';
   assert.equal(withSessionId(other, 'abc'), other);
   assert.equal(withSessionId('welcome?', 'abc'), 'welcome?');
+  assert.equal(encodeRestoredWelcome('new', ['{"channel":"A"}']), '{"type":"welcome","sid":"new","restored":true,"restored_ids":["{\\"channel\\":\\"A\\"}"]}');
 });
 
 test('sub-protocol choice: first supported offered, else none', () => {

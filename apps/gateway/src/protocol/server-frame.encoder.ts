@@ -66,3 +66,8 @@ export function withSessionId(transmission: string, sid: string): string {
   if (typeof parsed !== 'object' || parsed === null || (parsed as { type?: unknown }).type !== 'welcome') return transmission;
   return JSON.stringify({ ...(parsed as object), sid, restored: false });
 }
+
+/** The extended protocol's welcome of a restored session (anycable-go): the new sid and the restored subscriptions. */
+export function encodeRestoredWelcome(sid: string, restoredIds: readonly string[]): string {
+  return JSON.stringify({ type: 'welcome', sid, restored: true, restored_ids: restoredIds });
+}

@@ -1,4 +1,5 @@
 import type { DisconnectMode } from '../config/gateway-config.js';
+import type { SessionCache } from '../broker/session-cache.js';
 import type { StreamHistory } from '../broker/stream-history.js';
 import type { Hub } from '../hub/hub.js';
 import type { GatewayLogger } from '../log/logger.js';
@@ -25,6 +26,8 @@ export interface SessionContext {
   readonly hub: Hub;
   /** Stream history (broker=memory); null without a broker (history is rejected). */
   readonly history: StreamHistory | null;
+  /** Closed sessions kept for `?sid=` restore (broker=memory); null without a broker. */
+  readonly sessionCache: SessionCache | null;
   readonly rpc: CableRpc;
   readonly disconnects: Pick<DisconnectQueue, 'enqueue'>;
   readonly pings: Pick<PingScheduler, 'add' | 'remove'>;

@@ -3,6 +3,8 @@ import type { RpcConfig } from '../config/gateway-config.js';
 import type { CableSocket } from '../transport/cable-socket.js';
 import type { InvalidFrame } from '../transport/cable-ws.adapter.js';
 import type { JwtIdentification } from './jwt-identification.js';
+import { isExtendedProtocol } from '../protocol/subprotocol.js';
+import type { Handshake } from '../transport/handshake.js';
 import { requestEnvOf } from './request-env.js';
 import type { SessionContext } from './session-context.js';
 import type { SessionRegistry } from './session-registry.js';
@@ -22,7 +24,31 @@ export class SessionService {
     const session = new Session(socket, requestEnvOf(handshake, this.proxy.proxyHeaders, this.proxy.proxyCookies), this.context);
     this.registry.add(session);
     this.context.logger.debug({ sid: socket.sid, url: handshake.url, protocol: socket.protocol || 'none' }, 'WebSocket accepted');
-    void session.open(this.jwt.identify(handshake));
+    const snapshot = this.restorable(socket, handshake);
+    if (snapshot) session.restore(snapshot);
+    else void session.open(this.jwt.identify(handshake));
+  }
+
+  /**
+   * broker=memory, extended protocol: the cached session named by `?sid=` or the
+   * `X-ANYCABLE-RESTORE-SID` header (anycable-go), if it is still cached.
+   */
+  private restorable(socket: CableSocket, handshake: Handshake) {
+    const cache = this.context.sessionCache;
+    if (!cache || !isExtendedProtocol(socket.protocol)) return null;
+    const header = handshake.headers['x-anycable-restore-sid'];
+    let previous = typeof header === 'string' ? header : '';
+    if (!previous) {
+      try {
+        previous = new URL(handshake.url).searchParams.get('sid') ?? '';
+      } catch (error) {
+        this.context.logger.debug({ sid: socket.sid, err: (error as Error).message }, 'request URL not parsed: no session restore');
+      }
+    }
+    if (!previous) return null;
+    const snapshot = cache.take(previous);
+    this.context.logger.debug({ sid: socket.sid, previous, restored: snapshot !== null }, 'session restore asked');
+    return snapshot;
   }
 
   command(socket: CableSocket, command: ClientCommand): void {

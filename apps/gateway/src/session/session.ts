@@ -13,11 +13,13 @@ import {
   broadcastPrefixOf,
   encodeDisconnect,
   encodeHistoryReply,
+  encodeRestoredWelcome,
   encodeStreamMessage,
   messageJsonOf,
   withSessionId,
 } from '../protocol/server-frame.encoder.js';
 import { isExtendedProtocol } from '../protocol/subprotocol.js';
+import type { SessionSnapshot } from '../broker/session-cache.js';
 import type { CableSocket } from '../transport/cable-socket.js';
 import type { InvalidFrame } from '../transport/cable-ws.adapter.js';
 import type { PingTarget } from './ping-scheduler.js';
@@ -101,6 +103,30 @@ export class Session implements PingTarget {
     this.afterJob();
   }
 
+  /**
+   * Restores a closed session from its snapshot (broker=memory, `?sid=`): no Connect call; its
+   * identifiers, states, subscriptions and streams come back, and the welcome says so
+   * (`restored: true`, `restored_ids`), under this connection's new sid.
+   */
+  restore(snapshot: SessionSnapshot): void {
+    this.identifiers = snapshot.identifiers;
+    this.cstate = snapshot.cstate;
+    this.authenticatedBy = snapshot.authenticatedBy;
+    this.subscribedOverRpc = snapshot.subscribedOverRpc;
+    this.state = 'connected';
+    for (const { identifier, istate, streams } of snapshot.subscriptions) {
+      const subscription: Subscription = { istate, streams: null };
+      this.subscriptions.set(identifier, subscription);
+      for (const stream of streams) this.followStream(identifier, subscription, stream);
+    }
+    this.context.registry.indexIdentifiers(this);
+    this.lastPongAt = Date.now();
+    this.context.pings.add(this);
+    this.socket.sendText(encodeRestoredWelcome(this.sid, [...this.subscriptions.keys()]));
+    this.log('debug', 'session restored', { identifiers: this.identifiers, subscriptions: this.subscriptions.size });
+    this.afterJob();
+  }
+
   /** A decoded client command; pongs are applied at once, the rest queued. */
   enqueue(command: ClientCommand): void {
     if (this.state === 'closing' || this.state === 'closed') return;
@@ -151,12 +177,30 @@ export class Session implements PingTarget {
   /** The socket is closed (by either side): stop serving, then call Disconnect once idle. */
   handleTransportClosed(): void {
     if (this.state === 'closing' || this.state === 'closed') return;
+    if (this.state === 'connected') this.cacheForRestore();
     this.state = 'closing';
     this.inbox = null;
     this.context.pings.remove(this);
     for (const [identifier, subscription] of this.subscriptions) this.stopAllStreams(identifier, subscription);
     this.context.registry.remove(this);
     if (!this.busy) this.finishClose();
+  }
+
+  /** broker=memory: an authenticated extended-protocol session can be restored for sessions_ttl. */
+  private cacheForRestore(): void {
+    const cache = this.context.sessionCache;
+    if (!cache || this.authenticatedBy === null || !isExtendedProtocol(this.socket.protocol)) return;
+    cache.store(this.sid, {
+      identifiers: this.identifiers,
+      cstate: this.cstate,
+      subscriptions: [...this.subscriptions].map(([identifier, subscription]) => ({
+        identifier,
+        istate: subscription.istate,
+        streams: [...(subscription.streams ?? [])],
+      })),
+      authenticatedBy: this.authenticatedBy,
+      subscribedOverRpc: this.subscribedOverRpc,
+    });
   }
 
   private async connectOverRpc(): Promise<void> {
