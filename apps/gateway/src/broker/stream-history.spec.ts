@@ -27,6 +27,9 @@ test('refused: another epoch, an unknown stream, an offset no longer kept or pas
   assert.match((h.after('zz', { epoch: h.epoch, offset: 1 }) as { error: string }).error, /empty or unknown/);
   assert.match((h.after('a', { epoch: h.epoch, offset: 1 }) as { error: string }).error, /no longer kept/, 'limit 2 keeps offsets 2 and 3');
   assert.match((h.after('a', { epoch: h.epoch, offset: 9 }) as { error: string }).error, /past the latest/);
+  for (const offset of [Number.NaN, 2.5, -1, Number('x')]) {
+    assert.match((h.after('a', { epoch: h.epoch, offset }) as { error: string }).error, /bad offset/, String(offset));
+  }
   assert.equal(new StreamHistory({ limit: 1, ttlMs: 1, maxStreams: 1 }).epoch === h.epoch, false, 'epoch is random per start');
 });
 

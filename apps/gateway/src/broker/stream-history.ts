@@ -90,10 +90,12 @@ export class StreamHistory {
 
   /**
    * The messages after `position` (anycable-go HistoryFrom): refused when the epoch is not this
-   * history's, the stream is unknown or empty, or the offset is no longer (or not yet) kept.
+   * history's, the offset is not a non-negative integer, the stream is unknown or empty, or the
+   * offset is no longer (or not yet) kept.
    */
   after(stream: string, position: StreamPosition): HistoryRead {
     if (position.epoch !== this.epoch) return { ok: false, error: `unknown epoch ${JSON.stringify(position.epoch)}` };
+    if (!Number.isSafeInteger(position.offset) || position.offset < 0) return { ok: false, error: `bad offset ${String(position.offset)}` };
     const entries = this.liveEntries(stream);
     if (!entries || entries.length === 0) return { ok: false, error: 'stream is empty or unknown' };
     const low = entries[0]!.offset;
