@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { BroadcastIntakes } from './broadcast/broadcast-intakes.js';
 import type { GatewayConfig } from './config/gateway-config.js';
+import type { Broker } from './broker/broker.js';
 import { GatewayModule } from './gateway.module.js';
+import { BROKER } from './gateway.tokens.js';
 import { HttpEndpoints } from './http/http-endpoints.js';
 import { shutDownGracefully } from './lifecycle/graceful-shutdown.js';
 import { createLogger, type GatewayLogger } from './log/logger.js';
@@ -39,6 +41,8 @@ export async function bootstrap(config: GatewayConfig): Promise<void> {
   const intakes = app.get(BroadcastIntakes);
   intakes.mount(app.getHttpAdapter());
 
+  const broker = app.get<Broker>(BROKER);
+  await broker.start();
   await app.listen(config.port, config.host);
   await http.listenMetrics();
   await intakes.start();
@@ -58,6 +62,7 @@ export async function bootstrap(config: GatewayConfig): Promise<void> {
     cableServer: adapter.cableServer,
     sessions: app.get(SessionService),
     intakes,
+    broker,
     disconnects: app.get(DisconnectQueue),
     pings,
     rpc: app.get(RpcClient),

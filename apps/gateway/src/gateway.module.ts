@@ -1,11 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { BroadcastDispatcher } from './broadcast/broadcast-dispatcher.js';
 import { BroadcastIntakes, createBroadcastIntakes } from './broadcast/broadcast-intakes.js';
-import { MAX_CACHED_SESSIONS, SessionCache } from './broker/session-cache.js';
-import { MAX_HISTORY_STREAMS, StreamHistory } from './broker/stream-history.js';
+import { createBroker } from './broker/create-broker.js';
 import { CableGateway } from './cable.gateway.js';
 import type { GatewayConfig } from './config/gateway-config.js';
-import { GATEWAY_CONFIG, GATEWAY_LOGGER, METRICS_REGISTRY } from './gateway.tokens.js';
+import { BROKER, GATEWAY_CONFIG, GATEWAY_LOGGER, METRICS_REGISTRY } from './gateway.tokens.js';
 import { HttpEndpoints } from './http/http-endpoints.js';
 import { Hub } from './hub/hub.js';
 import type { GatewayLogger } from './log/logger.js';
@@ -27,23 +26,13 @@ import { SessionService } from './session/session.service.js';
 @Module({})
 export class GatewayModule {
   static forRoot(config: GatewayConfig, logger: GatewayLogger): DynamicModule {
-    const { broker } = config;
-    const history =
-      broker.name === 'memory'
-        ? new StreamHistory({ limit: broker.historyLimit, ttlMs: broker.historyTtlMs, maxStreams: MAX_HISTORY_STREAMS })
-        : null;
-    const sessionCache = broker.name === 'memory' ? new SessionCache({ ttlMs: broker.sessionsTtlMs, maxSessions: MAX_CACHED_SESSIONS }) : null;
-    if (history) {
-      logger.info(
-        { epoch: history.epoch, history_limit: broker.historyLimit, history_ttl: broker.historyTtlMs / 1000, sessions_ttl: broker.sessionsTtlMs / 1000 },
-        'Using in-memory broker',
-      );
-    }
+    const broker = createBroker(config.broker, logger);
     return {
       module: GatewayModule,
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_LOGGER, useValue: logger },
+        { provide: BROKER, useValue: broker },
         { provide: GatewayStats, useValue: new GatewayStats() },
         { provide: SessionRegistry, useValue: new SessionRegistry() },
         { provide: Hub, useFactory: (stats: GatewayStats) => new Hub(stats), inject: [GatewayStats] },
@@ -72,8 +61,7 @@ export class GatewayModule {
               logger,
               stats,
               hub,
-              history,
-              sessionCache,
+              broker,
               rpc,
               disconnects,
               pings,
@@ -91,7 +79,7 @@ export class GatewayModule {
         },
         {
           provide: BroadcastDispatcher,
-          useFactory: (hub: Hub, sessions: SessionService, stats: GatewayStats) => new BroadcastDispatcher(hub, sessions, logger, stats, history),
+          useFactory: (hub: Hub, sessions: SessionService, stats: GatewayStats) => new BroadcastDispatcher(hub, sessions, logger, stats, broker),
           inject: [Hub, SessionService, GatewayStats],
         },
         {

@@ -1,9 +1,10 @@
 import { isRemoteCommand, decodeBroadcast, type BroadcastMessage, type DecodeResult } from '#libs/protocol';
-import type { StreamHistory } from '../broker/stream-history.js';
+import type { PublicationLog } from '../broker/broker.js';
 import type { Hub } from '../hub/hub.js';
 import type { GatewayLogger } from '../log/logger.js';
 import type { GatewayStats } from '../metrics/gateway-stats.js';
 import type { BroadcastSink } from './broadcast-intake.js';
+import { StreamSequencer } from './stream-sequencer.js';
 
 /** Closes the sessions of a connection-identifiers string (remote disconnect command). */
 export interface RemoteDisconnector {
@@ -11,17 +12,38 @@ export interface RemoteDisconnector {
 }
 
 /**
- * Decodes what intakes receive and routes it: publications to the stream history (when there is a
- * broker; `meta.transient` ones are not stored) and the hub, remote commands to sessions.
+ * Registrations waiting for a networked broker at once, across streams. 10,000 covers a few
+ * seconds of a busy gateway's publications while the broker answers slowly; past it publications
+ * are delivered without a position (and not stored).
+ */
+export const MAX_PENDING_REGISTRATIONS = 10_000;
+
+/**
+ * Decodes what intakes receive and routes it: publications to the broker (which stores them and
+ * gives their position; `meta.transient` ones are not stored) and then the hub, in each stream's
+ * order; remote commands to sessions.
  */
 export class BroadcastDispatcher implements BroadcastSink {
+  private readonly sequencer: StreamSequencer;
+
   constructor(
     private readonly hub: Hub,
     private readonly sessions: RemoteDisconnector,
     private readonly logger: GatewayLogger,
     private readonly stats: GatewayStats,
-    private readonly history: StreamHistory | null = null,
-  ) {}
+    broker: PublicationLog,
+  ) {
+    this.sequencer = new StreamSequencer(
+      broker,
+      (publication, position) => {
+        const frames = this.hub.deliver(publication, position);
+        this.logger.debug({ stream: publication.stream, frames, offset: position?.offset }, 'broadcast delivered');
+      },
+      MAX_PENDING_REGISTRATIONS,
+      logger,
+    );
+    stats.registerGauge('broker_pending_num', () => this.sequencer.pending);
+  }
 
   deliverPayload(payload: string, source: string): DecodeResult {
     const decoded = decodeBroadcast(payload);
@@ -42,9 +64,7 @@ export class BroadcastDispatcher implements BroadcastSink {
         continue;
       }
       this.stats.broadcastsReceived++;
-      const position = this.history && !message.meta?.transient ? this.history.append(message.stream, message.data) : null;
-      const frames = this.hub.deliver(message, position);
-      this.logger.debug({ source, stream: message.stream, frames }, 'broadcast delivered');
+      this.sequencer.push(message, !message.meta?.transient);
     }
   }
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SessionCache, type SessionSnapshot } from './session-cache.js';
+import type { SessionSnapshot } from './broker.js';
+import { SessionCache } from './session-cache.js';
 
 const snapshot = (identifiers: string): SessionSnapshot => ({
   identifiers,

@@ -1,14 +1,4 @@
-import type { StringMap } from '#libs/protocol';
-
-/** What a closed session leaves to be restored: everything it got from Connect and its subscriptions. */
-export interface SessionSnapshot {
-  readonly identifiers: string;
-  readonly cstate: StringMap | null;
-  /** Subscriptions in the order they were made: identifier, istate, followed streams. */
-  readonly subscriptions: ReadonlyArray<{ identifier: string; istate: StringMap | null; streams: readonly string[] }>;
-  readonly authenticatedBy: 'rpc' | 'jwt';
-  readonly subscribedOverRpc: boolean;
-}
+import type { SessionSnapshot } from './broker.js';
 
 export interface SessionCacheOptions {
   /** How long a closed session can be restored (`sessions_ttl`). */
@@ -60,6 +50,12 @@ export class SessionCache {
     if (!cached) return null;
     this.snapshots.delete(sid);
     return cached.snapshot;
+  }
+
+  /** Keeps `sid`'s snapshot, if cached, for a full TTL from now (moved last: expiry order stays insertion order). */
+  touch(sid: string): void {
+    const cached = this.snapshots.get(sid);
+    if (cached) this.store(sid, cached.snapshot);
   }
 
   /** Drops expired snapshots (the oldest first, stopping at the first live one). */

@@ -1,21 +1,5 @@
 import { randomBytes } from 'node:crypto';
-
-/** Where a message sits in its stream's history: the history's epoch and the message's offset. */
-export interface StreamPosition {
-  readonly epoch: string;
-  readonly offset: number;
-}
-
-/** One stored message. */
-export interface HistoryEntry {
-  readonly offset: number;
-  /** Unix milliseconds when it was stored. */
-  readonly storedAt: number;
-  readonly data: string;
-}
-
-/** A history read: the entries after the asked position, or why it cannot be answered. */
-export type HistoryRead = { ok: true; entries: readonly HistoryEntry[] } | { ok: false; error: string };
+import type { HistoryEntry, HistoryRead, StreamPosition } from './broker.js';
 
 export interface StreamHistoryOptions {
   /** Messages kept per stream (`history_limit`). */
@@ -102,7 +86,7 @@ export class StreamHistory {
     if (position.offset < low) return { ok: false, error: `offset ${position.offset} is no longer kept (lowest: ${low})` };
     const start = position.offset - low + 1;
     if (start > entries.length) return { ok: false, error: `offset ${position.offset} is past the latest (${entries[entries.length - 1]!.offset})` };
-    return { ok: true, entries: entries.slice(start) };
+    return { ok: true, epoch: this.epoch, entries: entries.slice(start) };
   }
 
   /** The messages stored at or after `sinceSeconds` (unix seconds; anycable-go HistorySince). */

@@ -1,6 +1,6 @@
 import type { Publication } from '#libs/protocol';
 import type { GatewayStats } from '../metrics/gateway-stats.js';
-import type { StreamPosition } from '../broker/stream-history.js';
+import type { StreamPosition } from '../broker/broker.js';
 import { broadcastPrefixOf, encodeBroadcast, encodeStreamMessage, messageJsonOf } from '../protocol/server-frame.encoder.js';
 import { encodeTextFrame } from '../transport/ws-frame.js';
 import type { StreamInterestListener } from './stream-interest.js';

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { INestApplication } from '@nestjs/common';
+import type { Broker } from '../broker/broker.js';
 import type { BroadcastIntakes } from '../broadcast/broadcast-intakes.js';
 import type { HttpEndpoints } from '../http/http-endpoints.js';
 import type { GatewayLogger } from '../log/logger.js';
@@ -14,6 +15,7 @@ export interface ShutdownParts {
   readonly cableServer: CableServer;
   readonly sessions: SessionService;
   readonly intakes: BroadcastIntakes;
+  readonly broker: Pick<Broker, 'stop'>;
   readonly disconnects: DisconnectQueue;
   readonly pings: PingScheduler;
   readonly rpc: RpcClient;
@@ -47,6 +49,7 @@ export async function shutDownGracefully(parts: ShutdownParts, signal: string, t
   const unsent = await parts.disconnects.flush(Math.max(0, deadline - Date.now()));
   if (unsent > 0) logger.warn({ unsent }, 'Disconnect calls not done within shutdown_timeout: dropped');
   parts.rpc.close();
+  await parts.broker.stop().catch((error: Error) => logger.warn({ err: error.message }, 'broker stop failed'));
   await parts.http.close();
   await parts.app.close();
   logger.info({ sessions: closed }, 'Gateway stopped');

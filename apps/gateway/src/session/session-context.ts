@@ -1,6 +1,5 @@
 import type { DisconnectMode } from '../config/gateway-config.js';
-import type { SessionCache } from '../broker/session-cache.js';
-import type { StreamHistory } from '../broker/stream-history.js';
+import type { PublicationLog, SessionStore } from '../broker/broker.js';
 import type { Hub } from '../hub/hub.js';
 import type { GatewayLogger } from '../log/logger.js';
 import type { GatewayStats } from '../metrics/gateway-stats.js';
@@ -24,10 +23,8 @@ export interface SessionContext {
   readonly logger: GatewayLogger;
   readonly stats: GatewayStats;
   readonly hub: Hub;
-  /** Stream history (broker=memory); null without a broker (history is rejected). */
-  readonly history: StreamHistory | null;
-  /** Closed sessions kept for `?sid=` restore (broker=memory); null without a broker. */
-  readonly sessionCache: SessionCache | null;
+  /** The broker seam: stream history and sessions kept for a restore (whatever the backend). */
+  readonly broker: PublicationLog & SessionStore;
   readonly rpc: CableRpc;
   readonly disconnects: Pick<DisconnectQueue, 'enqueue'>;
   readonly pings: Pick<PingScheduler, 'add' | 'remove'>;

@@ -24,31 +24,23 @@ export class SessionService {
     const session = new Session(socket, requestEnvOf(handshake, this.proxy.proxyHeaders, this.proxy.proxyCookies), this.context);
     this.registry.add(session);
     this.context.logger.debug({ sid: socket.sid, url: handshake.url, protocol: socket.protocol || 'none' }, 'WebSocket accepted');
-    const snapshot = this.restorable(socket, handshake);
-    if (snapshot) session.restore(snapshot);
-    else void session.open(this.jwt.identify(handshake));
+    void session.open(this.jwt.identify(handshake), this.previousSid(socket, handshake));
   }
 
   /**
-   * broker=memory, extended protocol: the cached session named by `?sid=` or the
-   * `X-ANYCABLE-RESTORE-SID` header (anycable-go), if it is still cached.
+   * Extended protocol: the sid of the session the client asks to restore, from `?sid=` or the
+   * `X-ANYCABLE-RESTORE-SID` header (anycable-go); '' when none.
    */
-  private restorable(socket: CableSocket, handshake: Handshake) {
-    const cache = this.context.sessionCache;
-    if (!cache || !isExtendedProtocol(socket.protocol)) return null;
+  private previousSid(socket: CableSocket, handshake: Handshake): string {
+    if (!isExtendedProtocol(socket.protocol)) return '';
     const header = handshake.headers['x-anycable-restore-sid'];
-    let previous = typeof header === 'string' ? header : '';
-    if (!previous) {
-      try {
-        previous = new URL(handshake.url).searchParams.get('sid') ?? '';
-      } catch (error) {
-        this.context.logger.debug({ sid: socket.sid, err: (error as Error).message }, 'request URL not parsed: no session restore');
-      }
+    if (typeof header === 'string' && header) return header;
+    try {
+      return new URL(handshake.url).searchParams.get('sid') ?? '';
+    } catch (error) {
+      this.context.logger.debug({ sid: socket.sid, err: (error as Error).message }, 'request URL not parsed: no session restore');
+      return '';
     }
-    if (!previous) return null;
-    const snapshot = cache.take(previous);
-    this.context.logger.debug({ sid: socket.sid, previous, restored: snapshot !== null }, 'session restore asked');
-    return snapshot;
   }
 
   command(socket: CableSocket, command: ClientCommand): void {

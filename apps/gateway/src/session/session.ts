@@ -19,7 +19,7 @@ import {
   withSessionId,
 } from '../protocol/server-frame.encoder.js';
 import { isExtendedProtocol } from '../protocol/subprotocol.js';
-import type { SessionSnapshot } from '../broker/session-cache.js';
+import type { HistoryRead, SessionSnapshot } from '../broker/broker.js';
 import type { CableSocket } from '../transport/cable-socket.js';
 import type { InvalidFrame } from '../transport/cable-ws.adapter.js';
 import type { PingTarget } from './ping-scheduler.js';
@@ -88,11 +88,19 @@ export class Session implements PingTarget {
     return this.subscriptions.size;
   }
 
-  /** Authenticates (JWT when given, else RPC Connect); commands sent meanwhile wait in order. */
-  async open(preAuthentication: PreAuthentication): Promise<void> {
+  /**
+   * Restores the session `previousSid` names when the broker still has it (extended protocol,
+   * `?sid=`), else authenticates (JWT when given, else RPC Connect); commands sent meanwhile wait
+   * in order.
+   */
+  async open(preAuthentication: PreAuthentication, previousSid = ''): Promise<void> {
     this.busy = true;
     try {
-      if (preAuthentication.kind === 'none') await this.connectOverRpc();
+      const snapshot = previousSid ? await this.context.broker.restoreSession(previousSid) : null;
+      if (previousSid) this.log('debug', 'session restore asked', { previous: previousSid, restored: snapshot !== null });
+      if (snapshot) {
+        if (this.state === 'connecting') this.restore(snapshot);
+      } else if (preAuthentication.kind === 'none') await this.connectOverRpc();
       else this.connectWithToken(preAuthentication);
     } catch (error) {
       this.log('error', 'connect failed unexpectedly: closing with 1011', { err: (error as Error).message });
@@ -108,7 +116,7 @@ export class Session implements PingTarget {
    * identifiers, states, subscriptions and streams come back, and the welcome says so
    * (`restored: true`, `restored_ids`), under this connection's new sid.
    */
-  restore(snapshot: SessionSnapshot): void {
+  private restore(snapshot: SessionSnapshot): void {
     this.identifiers = snapshot.identifiers;
     this.cstate = snapshot.cstate;
     this.authenticatedBy = snapshot.authenticatedBy;
@@ -124,7 +132,6 @@ export class Session implements PingTarget {
     this.context.pings.add(this);
     this.socket.sendText(encodeRestoredWelcome(this.sid, [...this.subscriptions.keys()]));
     this.log('debug', 'session restored', { identifiers: this.identifiers, subscriptions: this.subscriptions.size });
-    this.afterJob();
   }
 
   /** A decoded client command; pongs are applied at once, the rest queued. */
@@ -188,9 +195,8 @@ export class Session implements PingTarget {
 
   /** broker=memory: an authenticated extended-protocol session can be restored for sessions_ttl. */
   private cacheForRestore(): void {
-    const cache = this.context.sessionCache;
-    if (!cache || this.authenticatedBy === null || !isExtendedProtocol(this.socket.protocol)) return;
-    cache.store(this.sid, {
+    if (this.authenticatedBy === null || !isExtendedProtocol(this.socket.protocol)) return;
+    void this.context.broker.commitSession(this.sid, {
       identifiers: this.identifiers,
       cstate: this.cstate,
       subscriptions: [...this.subscriptions].map(([identifier, subscription]) => ({
@@ -303,7 +309,7 @@ export class Session implements PingTarget {
       this.subscriptions.set(identifier, subscription);
       this.subscribedOverRpc = true;
       this.apply(response, identifier, subscription);
-      if (history && (history.since || history.streams) && this.state === 'connected' && this.subscriptions.get(identifier) === subscription) this.history(identifier, history);
+      if (history && (history.since || history.streams) && this.state === 'connected' && this.subscriptions.get(identifier) === subscription) await this.history(identifier, history);
     } else if (response.status === Status.FAILURE) {
       this.log('info', 'subscription rejected', { identifier, error: response.error_msg || undefined });
       this.apply(response, identifier, null);
@@ -348,37 +354,31 @@ export class Session implements PingTarget {
    * of them in order, then `confirm_history`. Without a broker, or when a position cannot be
    * served (other epoch, expired, unknown stream), only `reject_history`.
    */
-  private history(identifier: string, request: HistoryRequest): void {
+  private async history(identifier: string, request: HistoryRequest): Promise<void> {
     const subscription = this.subscriptions.get(identifier);
     if (!subscription) {
       this.badInput('history for an unknown subscription: ignored', { identifier });
       return;
     }
-    const history = this.context.history;
-    if (!history) {
-      this.socket.sendText(encodeHistoryReply(identifier, false));
-      return;
-    }
+    const broker = this.context.broker;
     const frames: string[] = [];
     const prefix = broadcastPrefixOf(identifier);
-    for (const stream of subscription.streams ?? []) {
+    for (const stream of [...(subscription.streams ?? [])]) {
       const position = request.streams?.[stream];
-      let entries;
-      if (position && typeof position === 'object') {
-        const read = history.after(stream, { epoch: String(position.epoch), offset: Number(position.offset) });
-        if (!read.ok) {
-          this.log('debug', 'history rejected', { identifier, stream, error: read.error });
-          this.socket.sendText(encodeHistoryReply(identifier, false));
-          return;
-        }
-        entries = read.entries;
-      } else if (typeof request.since === 'number' && request.since > 0) {
-        entries = history.since(stream, request.since);
-      } else continue;
-      for (const entry of entries) {
-        frames.push(encodeStreamMessage(prefix, messageJsonOf(entry.data), stream, { epoch: history.epoch, offset: entry.offset }));
+      let read: HistoryRead;
+      if (position && typeof position === 'object') read = await broker.historyFrom(stream, { epoch: String(position.epoch), offset: Number(position.offset) });
+      else if (typeof request.since === 'number' && request.since > 0) read = await broker.historySince(stream, request.since);
+      else continue;
+      if (!read.ok) {
+        this.log('debug', 'history rejected', { identifier, stream, error: read.error });
+        if (this.state === 'connected') this.socket.sendText(encodeHistoryReply(identifier, false));
+        return;
+      }
+      for (const entry of read.entries) {
+        frames.push(encodeStreamMessage(prefix, messageJsonOf(entry.data), stream, { epoch: read.epoch, offset: entry.offset }));
       }
     }
+    if (this.state !== 'connected') return;
     for (const frame of frames) this.socket.sendText(frame);
     this.socket.sendText(encodeHistoryReply(identifier, true));
   }
