@@ -25,22 +25,30 @@ export class BroadcastPublisher {
   }
 
   /** Publishes on a fixed schedule (not waiting for replies, so a slow reply does not shift the next send). */
-  async publish(plan: PublishPlan): Promise<void> {
-    const intervalMs = 1000 / plan.rate;
-    const startedAt = performance.now();
-    const sends: Promise<unknown>[] = [];
-    for (let index = 0; index < plan.count; index += 1) {
-      const wait = startedAt + index * intervalMs - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      const seq = plan.firstSeq + index;
-      const data = stampedPayload(seq, plan.payloadBytes);
-      sends.push(this.redis.publish(this.channel, encodeBroadcast({ stream: plan.stream, data })));
-      plan.onPublished?.(seq);
-    }
-    await Promise.all(sends);
+  publish(plan: PublishPlan): Promise<void> {
+    return publishOnSchedule(plan, (data) => this.redis.publish(this.channel, encodeBroadcast({ stream: plan.stream, data })));
   }
 
   async close(): Promise<void> {
     await this.redis.quit();
   }
+}
+
+/**
+ * Sends `plan.count` stamped payloads at `plan.rate` per second through `send`, on a fixed schedule:
+ * a send is not awaited before the next (a slow reply does not shift the schedule); resolves when
+ * every send has settled, rejecting with the first failure.
+ */
+export async function publishOnSchedule(plan: PublishPlan, send: (data: string) => Promise<unknown>): Promise<void> {
+  const intervalMs = 1000 / plan.rate;
+  const startedAt = performance.now();
+  const sends: Promise<unknown>[] = [];
+  for (let index = 0; index < plan.count; index += 1) {
+    const wait = startedAt + index * intervalMs - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const seq = plan.firstSeq + index;
+    sends.push(send(stampedPayload(seq, plan.payloadBytes)));
+    plan.onPublished?.(seq);
+  }
+  await Promise.all(sends);
 }

@@ -23,6 +23,23 @@ test('--quick shrinks the run, flags override, both --name value and --name=valu
   assert.equal(options.label, 'quick-broadcast-idle');
 });
 
+test('reliability: named on its own (not in all), its own sizes, brokers and restart signal', () => {
+  const options = parseOptions(['reliability']);
+  assert.deepEqual(options.scenarios, ['reliability']);
+  assert.equal(options.reliableClients, 1_000);
+  assert.deepEqual(options.brokers, ['redis', 'nats']);
+  assert.equal(options.restartSignal, 'SIGKILL');
+  assert.equal(options.label, 'reliability');
+  const quick = parseOptions(['all', 'reliability', '--quick', '--brokers', 'nats', '--restart-signal', 'SIGTERM', '--outage-ms', '0']);
+  assert.deepEqual(quick.scenarios, ['broadcast', 'connect', 'idle', 'rpc', 'reliability']);
+  assert.equal(quick.reliableClients, 100);
+  assert.deepEqual(quick.brokers, ['nats']);
+  assert.equal(quick.restartSignal, 'SIGTERM');
+  assert.equal(quick.outageMs, 0);
+  assert.throws(() => parseOptions(['reliability', '--brokers', 'memory']), /unknown broker "memory"/);
+  assert.throws(() => parseOptions(['reliability', '--restart-signal', 'SIGHUP']), /--restart-signal must be SIGKILL or SIGTERM/);
+});
+
 test('bad input is refused with a message naming it', () => {
   assert.throws(() => parseOptions([]), /name at least one scenario/);
   assert.throws(() => parseOptions(['fanout']), /unknown scenario "fanout"/);

@@ -3,8 +3,20 @@ import { REPO_ROOT } from '../../test/support/index.js';
 import { PEER_IDS, type PeerId } from './peers/peer.js';
 
 /** The measurements a run can make. */
-export type ScenarioName = 'broadcast' | 'connect' | 'idle' | 'rpc';
-export const SCENARIO_NAMES: readonly ScenarioName[] = ['broadcast', 'connect', 'idle', 'rpc'];
+export type ScenarioName = 'broadcast' | 'connect' | 'idle' | 'rpc' | 'reliability';
+export const SCENARIO_NAMES: readonly ScenarioName[] = ['broadcast', 'connect', 'idle', 'rpc', 'reliability'];
+/**
+ * What `all` runs: the throughput and memory scenarios at one size. `reliability` is named on its
+ * own: it has its own client count and two-node clusters.
+ */
+export const ALL_SCENARIOS: readonly ScenarioName[] = ['broadcast', 'connect', 'idle', 'rpc'];
+
+/** The distributed brokers the reliability scenario runs our gateway with. */
+export type GatewayBroker = 'redis' | 'nats';
+export const GATEWAY_BROKERS: readonly GatewayBroker[] = ['redis', 'nats'];
+
+/** How the reliability scenario restarts one node midway: SIGKILL (a crash) or SIGTERM (a deploy). */
+export type RestartSignal = 'SIGKILL' | 'SIGTERM';
 
 /** How the rpc scenario makes commands (see load/worker-messages.ts CommandMode). */
 export type RpcMode = 'message' | 'subscribe-cycle';
@@ -34,6 +46,19 @@ export interface BenchOptions {
   /** Clients sending commands (one in flight each) in the rpc scenario. */
   rpcClients: number;
   rpcMode: RpcMode;
+  /** Clients of the reliability scenario (over two nodes). */
+  reliableClients: number;
+  /** How long the reliability scenario publishes (and drops clients). */
+  reliableSeconds: number;
+  /** Broadcasts per second in the reliability scenario. */
+  reliableRate: number;
+  /** Mean time between two drops of one client (each drop comes a uniform 0…2× this after the client is back). */
+  dropEveryMs: number;
+  /** Longest outage after a drop (uniform 0…this) before the client reconnects. */
+  outageMs: number;
+  restartSignal: RestartSignal;
+  /** Brokers our gateway is measured with in the reliability scenario. */
+  brokers: GatewayBroker[];
   /** Where the results go. */
   outDir: string;
   /** Names the result files: <label>.json, <label>.md, <label>-broadcast-latency.svg. */
@@ -56,10 +81,15 @@ const NUMERIC_FLAGS: Record<string, NumericOption> = {
   'idle-seconds': 'idleSeconds',
   'rpc-seconds': 'rpcSeconds',
   'rpc-clients': 'rpcClients',
+  'reliable-clients': 'reliableClients',
+  'reliable-seconds': 'reliableSeconds',
+  'reliable-rate': 'reliableRate',
+  'drop-every-ms': 'dropEveryMs',
+  'outage-ms': 'outageMs',
 };
 
 /** Full-size defaults: the issue's 10,000 connections on a 2-core machine. */
-const FULL: Omit<BenchOptions, 'scenarios' | 'peers' | 'outDir' | 'label' | 'quick' | 'cpuProf' | 'rpcMode'> = {
+const FULL: Omit<BenchOptions, 'scenarios' | 'peers' | 'outDir' | 'label' | 'quick' | 'cpuProf' | 'rpcMode' | 'restartSignal' | 'brokers'> = {
   connections: 10_000,
   broadcasts: 50,
   warmup: 5,
@@ -73,6 +103,12 @@ const FULL: Omit<BenchOptions, 'scenarios' | 'peers' | 'outDir' | 'label' | 'qui
   idleSeconds: 10,
   rpcSeconds: 10,
   rpcClients: 100,
+  // AnyCable's published forced-reconnect test: 1,000 clients, repeated drops of up to two seconds.
+  reliableClients: 1_000,
+  reliableSeconds: 20,
+  reliableRate: 10,
+  dropEveryMs: 5_000,
+  outageMs: 2_000,
 };
 
 /** `--quick`: a few hundred clients, every scenario and peer well under a minute in total. */
@@ -87,10 +123,15 @@ const QUICK: typeof FULL = {
   idleSeconds: 1,
   rpcSeconds: 2,
   rpcClients: 20,
+  reliableClients: 100,
+  reliableSeconds: 6,
+  reliableRate: 20,
+  dropEveryMs: 1_500,
+  outageMs: 500,
 };
 
 export const USAGE = `Usage: npm run bench -- <scenario...|all> [options]
-Scenarios: ${SCENARIO_NAMES.join(', ')} (or all)
+Scenarios: ${SCENARIO_NAMES.join(', ')} (or all = ${ALL_SCENARIOS.join(', ')})
 Options:
   --peers LIST          comma list of ${PEER_IDS.join(', ')} (default: all)
   --connections N       clients of broadcast/connect/idle (default ${FULL.connections}; quick ${QUICK.connections})
@@ -104,6 +145,13 @@ Options:
   --rpc-seconds S       rpc command run length (default ${FULL.rpcSeconds})
   --rpc-clients K       clients sending commands (default ${FULL.rpcClients})
   --rpc-mode MODE       message (actuator speak) | subscribe-cycle (default message)
+  --reliable-clients N  reliability: clients over two nodes (default ${FULL.reliableClients}; quick ${QUICK.reliableClients})
+  --reliable-seconds S  reliability: publishing (and dropping) time (default ${FULL.reliableSeconds}; quick ${QUICK.reliableSeconds})
+  --reliable-rate R     reliability: broadcasts per second (default ${FULL.reliableRate}; quick ${QUICK.reliableRate})
+  --drop-every-ms MS    reliability: mean time between two drops of one client (default ${FULL.dropEveryMs}; quick ${QUICK.dropEveryMs})
+  --outage-ms MS        reliability: longest time a dropped client stays away (default ${FULL.outageMs}; quick ${QUICK.outageMs})
+  --restart-signal SIG  reliability: SIGKILL (a crash, default) or SIGTERM (a deploy) for the node restarted midway
+  --brokers LIST        reliability: brokers our gateway runs with, comma list of ${GATEWAY_BROKERS.join(', ')} (default: all)
   --out DIR             results directory (default bench/results)
   --label NAME          result file names (default: the scenarios, or all; quick- prefix with --quick)
   --quick               200 clients, short runs (the npm test smoke mode)
@@ -121,7 +169,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       continue;
     }
     const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
-    const takesValue = name in NUMERIC_FLAGS || ['peers', 'out', 'label', 'rpc-mode'].includes(name);
+    const takesValue = name in NUMERIC_FLAGS || ['peers', 'out', 'label', 'rpc-mode', 'restart-signal', 'brokers'].includes(name);
     if (!takesValue) {
       if (!['quick', 'cpu-prof', 'help'].includes(name)) throw new Error(`unknown option --${name}\n${USAGE}`);
       flags.set(name, true);
@@ -139,20 +187,23 @@ export function parseOptions(argv: string[]): BenchOptions {
   const options: BenchOptions = {
     ...(quick ? QUICK : FULL),
     scenarios,
-    label: typeof label === 'string' ? label : `${quick ? 'quick-' : ''}${scenarios.length === SCENARIO_NAMES.length ? 'all' : scenarios.join('-')}`,
+    label: typeof label === 'string' ? label : `${quick ? 'quick-' : ''}${sameScenarios(scenarios, ALL_SCENARIOS) ? 'all' : scenarios.join('-')}`,
     peers: parsePeers(flags.get('peers')),
     outDir: resolve(REPO_ROOT, typeof flags.get('out') === 'string' ? (flags.get('out') as string) : 'bench/results'),
     quick,
     cpuProf: flags.has('cpu-prof'),
     rpcMode: parseRpcMode(flags.get('rpc-mode')),
+    restartSignal: parseRestartSignal(flags.get('restart-signal')),
+    brokers: parseBrokers(flags.get('brokers')),
   };
   for (const [flag, key] of Object.entries(NUMERIC_FLAGS)) {
     const raw = flags.get(flag);
     if (typeof raw !== 'string') continue;
     const value = Number(raw);
-    const mayBeZero = key === 'warmup' || key === 'payloadBytes';
-    if (!Number.isFinite(value) || value < 0 || (!mayBeZero && value === 0) || (key !== 'rate' && !Number.isInteger(value))) {
-      throw new Error(`--${flag} must be a ${mayBeZero ? 'non-negative' : 'positive'} ${key === 'rate' ? 'number' : 'integer'}, got ${JSON.stringify(raw)}`);
+    const mayBeZero = key === 'warmup' || key === 'payloadBytes' || key === 'outageMs';
+    const fractional = key === 'rate' || key === 'reliableRate';
+    if (!Number.isFinite(value) || value < 0 || (!mayBeZero && value === 0) || (!fractional && !Number.isInteger(value))) {
+      throw new Error(`--${flag} must be a ${mayBeZero ? 'non-negative' : 'positive'} ${fractional ? 'number' : 'integer'}, got ${JSON.stringify(raw)}`);
     }
     options[key] = value;
   }
@@ -161,7 +212,7 @@ export function parseOptions(argv: string[]): BenchOptions {
 
 function parseScenarios(names: string[]): ScenarioName[] {
   if (names.length === 0) throw new Error(`name at least one scenario\n${USAGE}`);
-  if (names.includes('all')) return [...SCENARIO_NAMES];
+  if (names.includes('all')) return SCENARIO_NAMES.filter((name) => ALL_SCENARIOS.includes(name) || names.includes(name));
   for (const name of names) {
     if (!SCENARIO_NAMES.includes(name as ScenarioName)) throw new Error(`unknown scenario ${JSON.stringify(name)}\n${USAGE}`);
   }
@@ -182,4 +233,24 @@ function parseRpcMode(raw: string | true | undefined): RpcMode {
   if (raw === undefined) return 'message';
   if (raw === 'message' || raw === 'subscribe-cycle') return raw;
   throw new Error(`--rpc-mode must be message or subscribe-cycle, got ${JSON.stringify(raw)}`);
+}
+
+function sameScenarios(a: readonly ScenarioName[], b: readonly ScenarioName[]): boolean {
+  return a.length === b.length && a.every((name) => b.includes(name));
+}
+
+function parseRestartSignal(raw: string | true | undefined): RestartSignal {
+  if (raw === undefined) return 'SIGKILL';
+  if (raw === 'SIGKILL' || raw === 'SIGTERM') return raw;
+  throw new Error(`--restart-signal must be SIGKILL or SIGTERM, got ${JSON.stringify(raw)}`);
+}
+
+function parseBrokers(raw: string | true | undefined): GatewayBroker[] {
+  if (typeof raw !== 'string') return [...GATEWAY_BROKERS];
+  const names = raw.split(',').map((name) => name.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!GATEWAY_BROKERS.includes(name as GatewayBroker)) throw new Error(`unknown broker ${JSON.stringify(name)}; brokers: ${GATEWAY_BROKERS.join(', ')}`);
+  }
+  if (names.length === 0) throw new Error('--brokers needs at least one broker');
+  return GATEWAY_BROKERS.filter((broker) => names.includes(broker));
 }

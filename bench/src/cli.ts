@@ -2,6 +2,7 @@
  * `npm run bench -- <scenario...|all> [options]`: measures our gateway and its peers (Socket.IO with
  * the Redis adapter, a bare ws fan-out server) in one run, on this machine, with the same clients,
  * and writes <label>.json, <label>.md and <label>-broadcast-latency.svg. See bench/README.md.
+ * `reliability` measures two-node clusters (our gateway per broker, Socket.IO with recovery).
  */
 import { loadavg } from 'node:os';
 import { startRedis } from '../../test/support/index.js';
@@ -17,6 +18,7 @@ import { writeReport } from './report/write-report.js';
 import { broadcastScenario } from './scenarios/broadcast.scenario.js';
 import { connectScenario } from './scenarios/connect.scenario.js';
 import { idleScenario } from './scenarios/idle.scenario.js';
+import { reliabilityScenario, titleOf } from './scenarios/reliability.scenario.js';
 import { rpcScenario } from './scenarios/rpc.scenario.js';
 import type { Scenario } from './scenarios/scenario.js';
 import { round } from './statistics.js';
@@ -26,6 +28,7 @@ const SCENARIOS: { [K in ScenarioName]: Scenario<NonNullable<ScenarioResults[K]>
   connect: connectScenario,
   idle: idleScenario,
   rpc: rpcScenario,
+  reliability: reliabilityScenario,
 };
 
 /** Sockets a process needs beyond its clients (Redis, IPC, files, inspector). */
@@ -57,17 +60,21 @@ async function run(options: BenchOptions, progress: Progress): Promise<BenchRepo
       const measured: PeerMeasurement[] = [];
       for (const id of options.peers) {
         const peer = peerById(id);
-        const started = Date.now();
-        const loadBefore = loadavg()[0];
-        let result: PeerMeasurement;
-        try {
-          result = await scenario.measure(peer, { options, redisUrl: redis.url, progress });
-        } catch (error) {
-          result = { peer: id, title: peer.title, error: (error as Error).message };
+        const variants: (string | undefined)[] = scenario.variantsOf?.(peer, options) ?? [undefined];
+        if (variants.length === 0) progress.log(`${name} ${id}: does not apply`);
+        for (const variant of variants) {
+          const started = Date.now();
+          const loadBefore = loadavg()[0];
+          let result: PeerMeasurement;
+          try {
+            result = await scenario.measure(peer, { options, redisUrl: redis.url, progress }, variant);
+          } catch (error) {
+            result = { peer: id, title: variant ? titleOf(peer, variant) : peer.title, error: (error as Error).message };
+          }
+          result.loadAverage = [round(loadBefore, 2), round(loadavg()[0], 2)];
+          measured.push(result);
+          progress.log(`${name} ${id}${variant ? ` ${variant}` : ''} (${((Date.now() - started) / 1000).toFixed(1)} s): ${summaryLine(name, result)}`);
         }
-        result.loadAverage = [round(loadBefore, 2), round(loadavg()[0], 2)];
-        measured.push(result);
-        progress.log(`${name} ${id} (${((Date.now() - started) / 1000).toFixed(1)} s): ${summaryLine(name, result)}`);
       }
       (results as Record<string, PeerMeasurement[]>)[name] = measured;
     }
@@ -94,6 +101,10 @@ function summaryLine(name: ScenarioName, result: PeerMeasurement): string {
     connect: () => `${String(r.connectionsPerSecond)} connections/s (${String(r.subscribed)}/${String(r.clients)})`,
     idle: () => `${String(r.rssPerConnectionKB)} KB RSS/conn, ${String(r.heapPerConnectionKB)} KB heap/conn`,
     rpc: () => `${String(r.commandsPerSecond)} commands/s, p99 ${latency?.p99} ms`,
+    reliability: () => {
+      const restore = r.restoreMs as { p50: number; p99: number } | undefined;
+      return `exactly once ${String(r.exactlyOncePercent)}%, ${String(r.duplicates)} duplicates, ${String(r.outOfOrder)} out of order, ${String(r.lost)} lost; restore p50 ${restore?.p50} ms, p99 ${restore?.p99} ms`;
+    },
   };
   return `${text[name]()}${result.error ? ` — ${result.error.split('\n')[0]}` : ''}`;
 }

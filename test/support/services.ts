@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort, waitForPort } from './ports.js';
 import { hasProgram, startProcess, type RunningProcess } from './processes.js';
 
@@ -52,10 +55,23 @@ export async function startRedis(): Promise<TestService> {
   return { ...service, url: `redis://127.0.0.1:${service.port}` };
 }
 
-/** A private nats-server on a free port, or NATS_URL / 127.0.0.1:4222. */
-export async function startNats(): Promise<TestService> {
+/**
+ * A private nats-server on a free port, or NATS_URL / 127.0.0.1:4222. With `jetstream`, it runs
+ * `-js` with its own store directory, kept across kill()/restart() (so streams and KV buckets
+ * survive a NATS restart, as on a real server) and removed by stop().
+ */
+export async function startNats(options: { jetstream?: boolean } = {}): Promise<TestService> {
   const program = ['nats-server', '/usr/sbin/nats-server'].find(hasProgram);
   if (!program) return shared(process.env.NATS_URL ?? 'nats://127.0.0.1:4222');
-  const service = await managed((port) => startProcess(program, ['-a', '127.0.0.1', '-p', String(port)], {}, `nats:${port}`));
-  return { ...service, url: `nats://127.0.0.1:${service.port}` };
+  const storeDir = options.jetstream ? mkdtempSync(join(tmpdir(), 'nats-js-')) : undefined;
+  const jetstream = storeDir ? ['-js', '-sd', storeDir] : [];
+  const service = await managed((port) => startProcess(program, ['-a', '127.0.0.1', '-p', String(port), ...jetstream], {}, `nats:${port}`));
+  return {
+    ...service,
+    url: `nats://127.0.0.1:${service.port}`,
+    async stop() {
+      await service.stop();
+      if (storeDir) rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -88,8 +88,82 @@ export interface CloseReply {
   closed: number;
 }
 
-export type WorkerRequest = OpenRequest | ExpectBroadcastsRequest | CollectBroadcastsRequest | CommandsRequest | StatusRequest | CloseRequest;
-export type WorkerReply = OpenReply | BroadcastReport | CommandsReply | StatusReply | CloseReply | { kind: 'ok' };
+/**
+ * Reliability clients (load/recovering-client.ts): `count` clients, spread over `urls` by their
+ * global index (`firstIndex` + their position), each subscribed to one stream and expecting the
+ * broadcasts numbered 1…expectedBroadcasts.
+ */
+export interface ReliableOpenRequest {
+  kind: 'reliable-open';
+  urls: string[];
+  protocol: 'cable-restore' | 'socket-io-recovery';
+  count: number;
+  firstIndex: number;
+  concurrency: number;
+  /** Action Cable identifier (cable-restore). */
+  identifier: string;
+  /** Socket.IO room (socket-io-recovery). */
+  room: string;
+  expectedBroadcasts: number;
+  timeoutMs: number;
+}
+export interface ReliableOpenReply {
+  kind: 'reliable-open';
+  live: number;
+  failed: number;
+  errors: Record<string, number>;
+}
+
+/** Drop every live client at random moments (mean interval), offline up to `outageMaxMs`; 0 stops. */
+export interface ReliableDropsRequest {
+  kind: 'reliable-drops';
+  meanIntervalMs: number;
+  outageMaxMs: number;
+}
+
+export interface ReliableCollectRequest {
+  kind: 'reliable-collect';
+}
+/** Sums over a worker's reliability clients. */
+export interface ReliabilityReport {
+  kind: 'reliability';
+  clients: number;
+  /** Clients connected and caught up at the end. */
+  live: number;
+  /** (client, broadcast) pairs received exactly once. */
+  exactlyOnce: number;
+  duplicates: number;
+  outOfOrder: number;
+  lost: number;
+  /** Receipts of numbers that were never published (must stay 0). */
+  unexpected: number;
+  /** Drops made by the clients (socket destroyed). */
+  drops: number;
+  /** Reconnections that caught up (after a drop, or after the server closed the connection). */
+  reconnects: number;
+  /** …of which the server restored the session. */
+  restored: number;
+  /** …of which got a new session (subscribed again). */
+  fresh: number;
+  /** …of which the server refused to replay what was missed. */
+  historyRejected: number;
+  failed: number;
+  errors: Record<string, number>;
+  /** Per reconnection: new connection attempt (after the outage) → caught up, in ms. */
+  restoreMs: Float32Array;
+}
+
+export type WorkerRequest =
+  | OpenRequest
+  | ExpectBroadcastsRequest
+  | CollectBroadcastsRequest
+  | CommandsRequest
+  | StatusRequest
+  | CloseRequest
+  | ReliableOpenRequest
+  | ReliableDropsRequest
+  | ReliableCollectRequest;
+export type WorkerReply = OpenReply | BroadcastReport | CommandsReply | StatusReply | CloseReply | ReliableOpenReply | ReliabilityReport | { kind: 'ok' };
 
 /** Counters a worker pushes twice a second while it lives. */
 export interface WorkerProgress {
@@ -114,4 +188,7 @@ export interface ReplyOf {
   commands: CommandsReply;
   status: StatusReply;
   close: CloseReply;
+  'reliable-open': ReliableOpenReply;
+  'reliable-drops': { kind: 'ok' };
+  'reliable-collect': ReliabilityReport;
 }

@@ -3,12 +3,14 @@
  * requests over IPC (see worker-messages.ts). Started by WorkerPool; exits when its parent goes.
  */
 import { ConnectionSet } from './connection-set.js';
+import { RecoveringClientSet } from './recovering-client-set.js';
 import type { FromWorker, ToWorker, WorkerReply, WorkerRequest } from './worker-messages.js';
 
 const PROGRESS_INTERVAL_MS = 500;
 
 const workerIndex = Number(process.env.BENCH_WORKER_INDEX ?? 0);
 const connections = new ConnectionSet(workerIndex);
+const recovering = new RecoveringClientSet();
 
 function send(message: FromWorker): void {
   process.send?.(message);
@@ -28,7 +30,14 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
     case 'status':
       return connections.status();
     case 'close':
-      return connections.close();
+      return { kind: 'close', closed: connections.close().closed + recovering.close() };
+    case 'reliable-open':
+      return recovering.open(request);
+    case 'reliable-drops':
+      recovering.setDrops(request);
+      return { kind: 'ok' };
+    case 'reliable-collect':
+      return recovering.collect();
   }
 }
 
@@ -45,6 +54,7 @@ process.on('message', (message: ToWorker) => {
 });
 process.on('disconnect', () => {
   connections.close();
+  recovering.close();
   process.exit(0);
 });
-setInterval(() => send({ progress: connections.progress() }), PROGRESS_INTERVAL_MS).unref();
+setInterval(() => send({ progress: recovering.size > 0 ? recovering.progress() : connections.progress() }), PROGRESS_INTERVAL_MS).unref();

@@ -48,6 +48,21 @@ export function renderMarkdown(report: BenchReport, descriptions: Record<string,
     }
     lines.push('');
   }
+  if (results.reliability) {
+    lines.push(
+      ...section('reliability', descriptions, ['exactly once', 'duplicates', 'out of order', 'lost', 'restore p50 ms', 'restore p99 ms', 'reconnects (restored / new session / history refused)', 'drops']),
+    );
+    for (const r of results.reliability) {
+      if (!r.restoreMs) {
+        lines.push(failedRow(r, 8).replace(/^\| [^|]+/, `| ${r.title}`));
+        continue;
+      }
+      lines.push(
+        `| ${r.title}${r.error ? ' ⚠' : ''} | ${r.exactlyOncePercent}% (${r.exactlyOnce}/${r.expected}) | ${r.duplicates} | ${r.outOfOrder} | ${r.lost} | ${r.restoreMs.p50} | ${r.restoreMs.p99} | ${r.reconnects} (${r.restored} / ${r.fresh} / ${r.historyRejected}) | ${r.drops} |`,
+      );
+    }
+    lines.push('');
+  }
   const loads = Object.values(results).flat().flatMap((r: PeerMeasurement) => r.loadAverage ?? []);
   if (loads.length) {
     lines.push(`Machine 1-minute load average during the measurements: ${Math.min(...loads)}–${Math.max(...loads)} on ${report.machine.cores} cores (the run itself accounts for part of it: the server, the load workers, Redis).`, '');

@@ -75,11 +75,46 @@ export interface RpcResult extends PeerMeasurement {
   latencyMs: LatencySummary;
 }
 
+export interface ReliabilityResult extends PeerMeasurement {
+  /** What was measured beside the peer: the broker (gateway) or the adapter (Socket.IO). */
+  variant: string;
+  clients: number;
+  /** Clients subscribed before publishing began. */
+  subscribed: number;
+  /** Broadcasts published (numbered 1…published). */
+  published: number;
+  /** clients × published */
+  expected: number;
+  /** (client, broadcast) pairs received exactly once. */
+  exactlyOnce: number;
+  exactlyOncePercent: number;
+  duplicates: number;
+  outOfOrder: number;
+  lost: number;
+  /** Drops made by the clients (socket destroyed, no close frame). */
+  drops: number;
+  /** Reconnections that caught up, after a drop or the node restart. */
+  reconnects: number;
+  /** …of which the server restored the session. */
+  restored: number;
+  /** …of which got a new session (re-subscribed). */
+  fresh: number;
+  /** …of which were refused a replay (reject_history). */
+  historyRejected: number;
+  /** Clients connected and caught up at the end. */
+  liveAtEnd: number;
+  /** Signal of the node restarted midway, and how long it took to be ready again. */
+  restart: { signal: string; node: number; atSecond: number; downMs: number };
+  /** New connection attempt (after the outage) → caught up, per reconnection. */
+  restoreMs: LatencySummary;
+}
+
 export interface ScenarioResults {
   broadcast?: BroadcastResult[];
   connect?: ConnectResult[];
   idle?: IdleResult[];
   rpc?: RpcResult[];
+  reliability?: ReliabilityResult[];
 }
 
 /** A headline number: our gateway against one peer on one metric. */

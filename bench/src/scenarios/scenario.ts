@@ -20,7 +20,12 @@ export interface Scenario<R extends PeerMeasurement> {
   readonly name: ScenarioName;
   /** One line on what the numbers mean, for the report. */
   describe(options: BenchOptions): string;
-  measure(peer: Peer, context: ScenarioContext): Promise<R>;
+  /**
+   * The measurements of one peer, when not exactly one: e.g. our gateway once per broker. Empty when
+   * the scenario does not apply to the peer. Each is passed to `measure` as `variant`.
+   */
+  variantsOf?(peer: Peer, options: BenchOptions): string[];
+  measure(peer: Peer, context: ScenarioContext, variant?: string): Promise<R>;
 }
 
 /** A started peer with fresh load workers, for one measurement. */

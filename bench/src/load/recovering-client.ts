@@ -1,0 +1,142 @@
+import { WebSocket } from 'ws';
+import { DeliveryLedger } from '../reliability/delivery-ledger.js';
+import type { RecoveryEvent, RecoveryProtocol } from './recovery-protocol.js';
+
+/** What a reliability client tells the set that owns it. */
+export interface RecoveringClientListener {
+  /** Back in the stream after connecting; `reconnectMs` is undefined for the first connection. */
+  caughtUp(client: RecoveringClient, event: { restored: boolean; historyRejected: boolean; reconnectMs: number | undefined }): void;
+  failed(client: RecoveringClient, reason: string): void;
+}
+
+/** Pause before the next attempt when a connection attempt fails (the server is down or restarting). */
+const RETRY_MS = 250;
+/** A client whose connection the server closed comes back after a random pause up to this (no thundering herd). */
+const SERVER_CLOSE_JITTER_MS = 500;
+const MAX_PAYLOAD_BYTES = 1 << 20;
+
+/**
+ * One client of the reliability scenario: connects to one of the peer's nodes, keeps its session
+ * through its RecoveryProtocol, and comes back after every drop — its own (the socket destroyed, no
+ * close frame, as when a network goes away) or the server's (a node restarting) — on a node chosen at
+ * random, as a load balancer would. Its ledger counts every broadcast it receives.
+ */
+export class RecoveringClient {
+  state: 'connecting' | 'catching-up' | 'live' | 'offline' | 'failed' | 'closed' = 'offline';
+  readonly ledger: DeliveryLedger;
+  private ws: WebSocket | undefined;
+  private everLive = false;
+  /** When the current reconnection began (after the outage), for the restore latency. */
+  private reconnectStartedAt: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private urlIndex: number;
+  private readonly events: RecoveryEvent[] = [];
+
+  constructor(
+    private readonly urls: readonly string[],
+    firstUrl: number,
+    private readonly protocol: RecoveryProtocol,
+    expectedBroadcasts: number,
+    private readonly listener: RecoveringClientListener,
+  ) {
+    this.urlIndex = firstUrl % urls.length;
+    this.ledger = new DeliveryLedger(expectedBroadcasts);
+  }
+
+  /** Opens the first connection. */
+  start(): void {
+    this.connect();
+  }
+
+  /** Drops a live connection the way a network does (no close frame) and comes back after `outageMs`. */
+  drop(outageMs: number): boolean {
+    if (this.state !== 'live') return false;
+    this.goOffline();
+    this.timer = setTimeout(() => this.reconnect(), outageMs);
+    return true;
+  }
+
+  /** Ends the client for good (end of the run). */
+  close(): void {
+    clearTimeout(this.timer);
+    this.state = 'closed';
+    this.ws?.terminate();
+  }
+
+  private reconnect(): void {
+    this.reconnectStartedAt = performance.now();
+    this.urlIndex = Math.floor(Math.random() * this.urls.length);
+    this.connect();
+  }
+
+  private connect(): void {
+    if (this.state === 'closed' || this.state === 'failed') return;
+    this.state = 'connecting';
+    const ws = new WebSocket(this.protocol.connectUrl(this.urls[this.urlIndex]!), this.protocol.subprotocols, {
+      perMessageDeflate: false,
+      maxPayload: MAX_PAYLOAD_BYTES,
+      handshakeTimeout: 10_000,
+    });
+    this.ws = ws;
+    ws.on('message', (data) => {
+      if (this.ws === ws) this.onFrame(data.toString());
+    });
+    ws.on('error', () => undefined); // the close that follows says what to do
+    ws.on('close', () => {
+      if (this.ws === ws) this.onClose();
+    });
+  }
+
+  private onFrame(frame: string): void {
+    const events = this.events;
+    events.length = 0;
+    this.protocol.read(frame, events);
+    for (const event of events) {
+      switch (event.type) {
+        case 'send':
+          this.ws?.send(event.frame);
+          break;
+        case 'broadcast':
+          this.ledger.receive(event.seq);
+          break;
+        case 'caught-up': {
+          if (this.state !== 'connecting' && this.state !== 'catching-up') break;
+          this.state = 'live';
+          this.everLive = true;
+          const started = this.reconnectStartedAt;
+          this.reconnectStartedAt = undefined;
+          this.listener.caughtUp(this, { restored: event.restored, historyRejected: event.historyRejected, reconnectMs: started === undefined ? undefined : performance.now() - started });
+          break;
+        }
+        case 'failed':
+          this.state = 'failed';
+          this.ws?.terminate();
+          this.listener.failed(this, event.reason);
+          return;
+      }
+    }
+    if (this.state === 'connecting') this.state = 'catching-up';
+  }
+
+  private onClose(): void {
+    if (this.state === 'closed' || this.state === 'failed' || this.state === 'offline') return;
+    const wasLive = this.state === 'live';
+    this.goOffline();
+    if (wasLive) {
+      // The server closed a live connection (a node going down): come back like after a drop.
+      this.timer = setTimeout(() => this.reconnect(), Math.random() * SERVER_CLOSE_JITTER_MS);
+      return;
+    }
+    // The attempt failed (refused while a node restarts, or closed before catching up): try the next node.
+    if (this.everLive) this.reconnectStartedAt ??= performance.now();
+    this.urlIndex = (this.urlIndex + 1) % this.urls.length;
+    this.timer = setTimeout(() => this.connect(), RETRY_MS);
+  }
+
+  private goOffline(): void {
+    this.state = 'offline';
+    const ws = this.ws;
+    this.ws = undefined;
+    ws?.terminate();
+  }
+}

@@ -1,0 +1,55 @@
+import type { RunningProcess } from '../../../test/support/index.js';
+import { startNodeProcess, type NodeProcessOptions } from '../peers/node-process.js';
+
+/** Which client protocol the cluster's nodes speak (see load/recovery-protocol.ts). */
+export type RecoveryProtocolName = 'cable-restore' | 'socket-io-recovery';
+
+/** Sends one broadcast payload into a cluster, to every subscriber of the measured stream. */
+export interface ReliabilityPublisher {
+  publish(data: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** Two (or more) nodes of a peer, behind which the reliability clients come and go. */
+export interface ReliabilityCluster {
+  readonly urls: string[];
+  readonly protocol: RecoveryProtocolName;
+  /** The Action Cable identifier (gateway) or room (Socket.IO) every client follows. */
+  readonly identifier: string;
+  readonly room: string;
+  readonly publisher: ReliabilityPublisher;
+  /** Stops node `index` with `signal` and starts it again on the same port; resolves when it is ready. */
+  restart(index: number, signal: NodeJS.Signals): Promise<void>;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A node process that can be restarted on the same port with the same settings (the clients come
+ * back to the same URL, as behind a load balancer).
+ */
+export class RestartableNode {
+  private current: RunningProcess;
+
+  private constructor(private readonly options: NodeProcessOptions, first: RunningProcess, private log = '') {
+    this.current = first;
+  }
+
+  static async start(options: NodeProcessOptions): Promise<RestartableNode> {
+    return new RestartableNode(options, (await startNodeProcess(options)).process);
+  }
+
+  async restart(signal: NodeJS.Signals): Promise<void> {
+    await this.current.stop(signal, 15_000);
+    this.log += `${this.current.output()}\n--- ${this.options.name} stopped with ${signal}, restarted ---\n`;
+    this.current = (await startNodeProcess(this.options)).process;
+  }
+
+  output(): string {
+    return `--- ${this.options.name} ---\n${(this.log + this.current.output()).slice(-4000)}`;
+  }
+
+  async stop(): Promise<void> {
+    await this.current.stop('SIGTERM', 15_000);
+  }
+}
