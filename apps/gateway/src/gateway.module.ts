@@ -44,7 +44,7 @@ export class GatewayModule {
         {
           provide: DisconnectQueue,
           useFactory: (rpc: RpcClient, stats: GatewayStats) =>
-            new DisconnectQueue(rpc, { ...config.disconnect, flushConcurrency: config.rpc.concurrency }, logger, stats),
+            new DisconnectQueue(rpc, rpc.disconnectCodec, { ...config.disconnect, flushConcurrency: config.rpc.concurrency }, logger, stats),
           inject: [RpcClient, GatewayStats],
         },
         { provide: PingScheduler, useFactory: () => new PingScheduler(config.ping.intervalMs, config.ping.precision) },

@@ -114,7 +114,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   // disconnector
   option('disconnect_mode', 'string', 'auto', 'When to call Disconnect: auto, always, never'),
   option('disconnect_rate', 'int', '100', 'Max Disconnect calls per second'),
-  option('disconnect_backlog_size', 'int', '4096', 'Max Disconnect calls waiting'),
+  option('disconnect_backlog_size', 'int', '4096', 'Disconnect calls kept ready; past it they wait encoded, none dropped'),
   option('disconnect_timeout', 'int', '0', '[deprecated] use shutdown_timeout'),
   option('disable_disconnect', 'bool', 'false', '[deprecated] use disconnect_mode=never'),
   // log

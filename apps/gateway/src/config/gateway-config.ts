@@ -40,7 +40,7 @@ export interface DisconnectConfig {
   mode: DisconnectMode;
   /** Disconnect calls per second at most (`disconnect_rate`, 100), so a mass disconnect cannot flood RPC. */
   rate: number;
-  /** Disconnect calls waiting at most (`disconnect_backlog_size`, 4096); past it the oldest are dropped and logged. */
+  /** Disconnect calls waiting as objects (`disconnect_backlog_size`, 4096); past it they wait encoded (none is dropped). */
   backlogSize: number;
 }
 

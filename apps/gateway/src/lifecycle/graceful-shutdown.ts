@@ -47,7 +47,7 @@ export async function shutDownGracefully(parts: ShutdownParts, signal: string, t
   while (parts.cableServer.connectionCount > 0 && Date.now() < until) await sleep(20);
 
   const unsent = await parts.disconnects.flush(Math.max(0, deadline - Date.now()));
-  if (unsent > 0) logger.warn({ unsent }, 'Disconnect calls not done within shutdown_timeout: dropped');
+  if (unsent > 0) logger.warn({ unsent }, `Disconnect calls not done within shutdown_timeout: ${unsent} left unsent or unanswered`);
   parts.rpc.close();
   await parts.broker.stop().catch((error: Error) => logger.warn({ err: error.message }, 'broker stop failed'));
   await parts.http.close();

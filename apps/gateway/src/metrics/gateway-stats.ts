@@ -25,7 +25,8 @@ export class GatewayStats {
   oversizedFrames = 0;
   pongTimeouts = 0;
   disconnectCalls = 0;
-  disconnectDropped = 0;
+  /** Disconnect calls that waited past disconnect_backlog_size (encoded; all still sent). */
+  disconnectOverflowed = 0;
 
   /** Gauges computed on read, registered by their owners (sessions, streams, queues). */
   private readonly gauges = new Map<string, () => number>();

@@ -25,7 +25,7 @@ const COUNTERS: ReadonlyArray<[string, string, CounterName]> = [
   ['oversized_frames_total', 'Connections closed with 1009 over max_message_size', 'oversizedFrames'],
   ['pong_timeouts_total', 'Sessions closed for a missing pong', 'pongTimeouts'],
   ['disconnect_calls_total', 'Disconnect RPC calls sent', 'disconnectCalls'],
-  ['disconnect_dropped_total', 'Disconnect calls dropped over disconnect_backlog_size', 'disconnectDropped'],
+  ['disconnect_overflow_total', 'Disconnect calls that waited past disconnect_backlog_size (still sent)', 'disconnectOverflowed'],
 ];
 
 /** Prometheus registry (anycable-go's metric names, prefixed `anycable_go_`) reading the stats on scrape. */

@@ -1,30 +1,37 @@
 import { Status, type DisconnectRequest } from '#libs/protocol';
 import type { GatewayLogger } from '../log/logger.js';
 import type { GatewayStats } from '../metrics/gateway-stats.js';
+import { ByteRecordFifo } from './byte-record-fifo.js';
+import type { DisconnectCodec, PendingDisconnect } from './disconnect-codec.js';
 import type { CableRpc } from './rpc-client.js';
-
-interface PendingDisconnect {
-  readonly sid: string;
-  readonly request: DisconnectRequest;
-}
 
 export interface DisconnectQueueOptions {
   /** Calls per second at most (`disconnect_rate`). */
   readonly rate: number;
-  /** Calls waiting at most (`disconnect_backlog_size`); a call past it is dropped and logged. */
+  /** Calls kept ready as objects (`disconnect_backlog_size`); past it they wait encoded, see {@link DisconnectQueue}. */
   readonly backlogSize: number;
   /** Calls in flight at most while flushing at shutdown (the RPC concurrency). */
   readonly flushConcurrency: number;
 }
 
 /**
- * Disconnect calls are not urgent (the client is gone): they go through a bounded queue, sent at
- * `disconnect_rate` per second so that a mass disconnect (a gateway restart) cannot flood the RPC
- * app, and flushed as fast as the RPC concurrency allows at shutdown, within shutdown_timeout.
+ * Disconnect calls are not urgent (the client is gone): they are sent at `disconnect_rate` per
+ * second so that a mass disconnect (a gateway restart, a network blip) cannot flood the RPC app,
+ * and flushed as fast as the RPC concurrency allows at shutdown, within shutdown_timeout.
+ *
+ * None is dropped while the process lives: a dropped call is an `unsubscribed`/`disconnect`
+ * callback that never runs in the app (no "user left", no presence leave). anycable-go does the
+ * same by blocking the closing session's goroutine on its full backlog channel (node/disconnect_queue.go).
+ * Up to `disconnect_backlog_size` calls wait as request objects; past it they wait as their
+ * protobuf bytes packed in one byte queue (a few hundred bytes each, mostly the url, headers and
+ * identifiers the call must carry), and move into the backlog as it drains. Their number is bounded
+ * by the sessions that closed faster than `disconnect_rate`, itself bounded by `max_conn` per burst.
  */
 export class DisconnectQueue {
-  private queue: PendingDisconnect[] = [];
+  private backlog: PendingDisconnect[] = [];
   private head = 0;
+  private readonly overflow = new ByteRecordFifo();
+  private overflowEpisode = 0;
   private timer: NodeJS.Timeout | null = null;
   private tokens: number;
   private readonly tickMs: number;
@@ -35,6 +42,7 @@ export class DisconnectQueue {
 
   constructor(
     private readonly rpc: Pick<CableRpc, 'disconnect'>,
+    private readonly codec: DisconnectCodec,
     private readonly options: DisconnectQueueOptions,
     private readonly logger: GatewayLogger,
     private readonly stats: GatewayStats,
@@ -44,34 +52,51 @@ export class DisconnectQueue {
     this.tokens = Math.max(1, this.perTick);
   }
 
-  /** Calls waiting to be sent. */
+  /** Calls waiting to be sent (backlog and overflow). */
   get size(): number {
-    return this.queue.length - this.head;
+    return this.backlog.length - this.head + this.overflow.size;
   }
 
+  /** Calls waiting or in flight. */
   get pending(): number {
     return this.size + this.inFlight;
   }
 
+  /** Bytes the overflow holds (calls waiting past the backlog, encoded). */
+  get overflowBytes(): number {
+    return this.overflow.allocatedBytes;
+  }
+
   enqueue(sid: string, request: DisconnectRequest): void {
-    if (this.size >= this.options.backlogSize) {
-      this.stats.disconnectDropped++;
-      this.logger.warn({ sid, backlog: this.options.backlogSize }, 'Disconnect queue full (disconnect_backlog_size): Disconnect call dropped');
-      return;
+    // Once calls wait in the overflow, later ones queue behind them: the order of closes is kept.
+    if (this.overflow.size > 0 || this.backlogSize() >= this.options.backlogSize) {
+      if (this.overflow.size === 0) {
+        this.overflowEpisode = 0;
+        this.logger.warn(
+          { backlog: this.options.backlogSize, rate: this.options.rate },
+          'Disconnect backlog full (disconnect_backlog_size): further Disconnect calls wait encoded and are still sent at disconnect_rate',
+        );
+      }
+      this.overflow.push(this.codec.encode({ sid, request }));
+      this.overflowEpisode++;
+      this.stats.disconnectOverflowed++;
+    } else {
+      this.backlog.push({ sid, request });
     }
-    this.queue.push({ sid, request });
     if (this.flushing) this.pump();
     else this.schedule();
   }
 
   /**
    * Sends everything still queued without the rate limit (bounded by the RPC concurrency) and
-   * resolves when all calls are done or `timeoutMs` passed. Returns how many were left unsent.
+   * resolves when all calls are done or `timeoutMs` passed. Returns how many were left unsent or
+   * unanswered.
    */
   async flush(timeoutMs: number): Promise<number> {
     this.flushing = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.pending > 0) this.logger.info({ pending: this.pending, timeoutMs }, 'Sending the remaining Disconnect calls');
     this.pump();
     if (this.pending > 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -84,6 +109,10 @@ export class DisconnectQueue {
     return this.pending;
   }
 
+  private backlogSize(): number {
+    return this.backlog.length - this.head;
+  }
+
   private schedule(): void {
     if (this.timer || this.size === 0) return;
     this.timer = setTimeout(this.tick, this.tickMs);
@@ -94,22 +123,30 @@ export class DisconnectQueue {
     this.tokens = Math.min(this.tokens + this.perTick, Math.max(1, this.perTick));
     while (this.tokens >= 1 && this.size > 0) {
       this.tokens--;
-      this.send(this.shift());
+      this.send(this.next());
     }
     this.schedule();
   };
 
   private pump(): void {
-    while (this.size > 0 && this.inFlight < this.options.flushConcurrency) this.send(this.shift());
+    while (this.size > 0 && this.inFlight < this.options.flushConcurrency) this.send(this.next());
   }
 
-  private shift(): PendingDisconnect {
-    const item = this.queue[this.head++];
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
+  /** The oldest call; the backlog is refilled from the overflow as it drains. Call only when size > 0. */
+  private next(): PendingDisconnect {
+    if (this.backlogSize() === 0) return this.takeOverflow();
+    const item = this.backlog[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.backlog.length) {
+      this.backlog = this.backlog.slice(this.head);
       this.head = 0;
     }
     return item;
+  }
+
+  private takeOverflow(): PendingDisconnect {
+    const pending = this.codec.decode(this.overflow.shift()!);
+    if (this.overflow.size === 0) this.logger.info({ calls: this.overflowEpisode }, 'Disconnect calls queued past the backlog all sent');
+    return pending;
   }
 
   private send({ sid, request }: PendingDisconnect): void {

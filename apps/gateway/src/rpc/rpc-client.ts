@@ -21,6 +21,7 @@ import type { RpcConfig } from '../config/gateway-config.js';
 import type { GatewayLogger } from '../log/logger.js';
 import type { GatewayStats } from '../metrics/gateway-stats.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
+import { disconnectCodecOf, type DisconnectCodec } from './disconnect-codec.js';
 import { retryDelayMs } from './retry-policy.js';
 import { RpcCallError } from './rpc-call.error.js';
 
@@ -47,6 +48,8 @@ type UnaryStub = (
  */
 export class RpcClient implements CableRpc {
   readonly gate: ConcurrencyGate;
+  /** The contract's own encoding of a Disconnect call, for the disconnect queue's overflow. */
+  readonly disconnectCodec: DisconnectCodec;
   private readonly client: grpc.Client;
   private readonly stubs: Record<RpcMethod, UnaryStub>;
 
@@ -57,6 +60,7 @@ export class RpcClient implements CableRpc {
   ) {
     this.gate = new ConcurrencyGate(config.concurrency, config.queueSize);
     const definition = protoLoader.loadSync(RPC_PROTO_PATH, RPC_LOADER_OPTIONS);
+    this.disconnectCodec = disconnectCodecOf(definition);
     const loaded = grpc.loadPackageDefinition(definition) as unknown as Record<string, Record<string, grpc.ServiceClientConstructor>>;
     const Service = loaded[RPC_PACKAGE][RPC_SERVICE];
     this.client = new Service(config.host, credentialsOf(config), channelOptionsOf(config));
