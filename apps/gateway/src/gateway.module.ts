@@ -26,14 +26,15 @@ import { SessionService } from './session/session.service.js';
 @Module({})
 export class GatewayModule {
   static forRoot(config: GatewayConfig, logger: GatewayLogger): DynamicModule {
-    const broker = createBroker(config.broker, logger);
+    const stats = new GatewayStats();
+    const broker = createBroker(config, logger, stats);
     return {
       module: GatewayModule,
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_LOGGER, useValue: logger },
         { provide: BROKER, useValue: broker },
-        { provide: GatewayStats, useValue: new GatewayStats() },
+        { provide: GatewayStats, useValue: stats },
         { provide: SessionRegistry, useValue: new SessionRegistry() },
         { provide: Hub, useFactory: (stats: GatewayStats) => new Hub(stats), inject: [GatewayStats] },
         {

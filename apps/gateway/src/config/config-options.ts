@@ -51,7 +51,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   option('ssl_key', 'string', '', 'SSL private key path'),
   // broadcasting
   option('broadcast_adapter', 'string', '', 'Broadcast adapters, comma-separated: redis, http, redisx, nats (default: redis when redis_url is set, else http)'),
-  option('broker', 'string', 'none', 'Broker engine (stream history, session cache): none or memory (this gateway only)'),
+  option('broker', 'string', 'none', 'Broker engine (stream history, session cache): none, memory (this gateway only) or nats (NATS JetStream, shared by the gateways)'),
   option('pubsub', 'string', '', 'Pub/sub between gateways for http/redisx publications: redis, nats, none (default: redis when redis_url is set, else none)'),
   option('pubsub_max_pending', 'int', '10000', 'Re-publications waiting for the pub/sub server at most; more are dropped, counted and logged (extension)'),
   option('redis_channel', 'string', '__anycable__', 'Redis channel (or redisx stream) for broadcasts'),

@@ -136,11 +136,12 @@ export interface JwtConfig {
   enforce: boolean;
 }
 
-export type BrokerName = 'none' | 'memory';
+export type BrokerName = 'none' | 'memory' | 'nats';
 
 /**
  * `broker`: `memory` keeps stream history and a session cache in this process (anycable-go's
- * memory broker, for one gateway); `none` keeps neither (history rejected, no session restore).
+ * memory broker, for one gateway); `nats` keeps both in NATS JetStream, shared by every gateway
+ * (anycable-go's broker=nats); `none` keeps neither (history rejected, no session restore).
  */
 export interface BrokerConfig {
   name: BrokerName;

@@ -143,6 +143,9 @@ test('broker: none by default, memory with its history and session cache bounds'
     sessionsTtlMs: 2000,
   });
   refused(['--history_limit=0'], {}, 'history_limit', /must be between 1 and 100000/);
+  const nats = config(['--broker=nats', '--nats_servers=nats://10.0.0.1:4222'], {});
+  assert.equal(nats.broker.name, 'nats');
+  assert.deepEqual(nats.broadcast.natsServers, ['nats://10.0.0.1:4222'], 'broker=nats reaches NATS through nats_servers');
 });
 
 test('unsupported features refuse to start; compatibility knobs are accepted and listed', () => {

@@ -125,7 +125,7 @@ export function buildConfig(options: ReadonlyMap<string, RawOption>): GatewayCon
       enforce: read.bool('enforce_jwt') || read.bool('jwt_id_enforce'),
     },
     broker: {
-      name: read.oneOf<BrokerName>('broker', ['none', 'memory']),
+      name: read.oneOf<BrokerName>('broker', ['none', 'memory', 'nats']),
       historyLimit: read.int('history_limit', 1, 100_000),
       historyTtlMs: read.int('history_ttl', 1) * 1000,
       sessionsTtlMs: read.int('sessions_ttl', 1) * 1000,

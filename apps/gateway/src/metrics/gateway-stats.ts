@@ -27,6 +27,8 @@ export class GatewayStats {
   disconnectCalls = 0;
   /** Disconnect calls that waited past disconnect_backlog_size (encoded; all still sent). */
   disconnectOverflowed = 0;
+  /** Broker operations its backend refused or failed (register, history, sessions): NATS or Redis away. */
+  brokerErrors = 0;
 
   /** Gauges computed on read, registered by their owners (sessions, streams, queues). */
   private readonly gauges = new Map<string, () => number>();

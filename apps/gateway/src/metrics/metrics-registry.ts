@@ -13,6 +13,7 @@ const COUNTERS: ReadonlyArray<[string, string, CounterName]> = [
   ['broadcast_frames_total', 'Broadcast frames written to subscribers', 'broadcastFramesSent'],
   ['pubsub_relayed_total', 'Publications relayed to the other gateways over pub/sub', 'broadcastsRelayed'],
   ['pubsub_dropped_total', 'Relays to the other gateways dropped (pubsub_max_pending, pub/sub errors)', 'relayDropped'],
+  ['broker_errors_total', 'Broker operations refused or failed by its backend (publications then carry no position)', 'brokerErrors'],
   ['remote_disconnects_total', 'Sessions closed by remote disconnect commands', 'remoteDisconnects'],
   ['rpc_call_total', 'RPC calls made', 'rpcCalls'],
   ['rpc_error_total', 'RPC calls without an answer', 'rpcErrors'],
