@@ -3,18 +3,22 @@ import assert from 'node:assert/strict';
 import type { Publication } from '#libs/protocol';
 import { createAnyCable, RawCableClient, type AnyCable, type ReceivedFrame } from '../support/cable-clients.js';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
+import { startHalfOpenProxy, type HalfOpenProxy } from '../support/half-open-proxy.js';
 import { waitFor } from '../support/ports.js';
+import { RestoringClient, SequencePublisher } from '../support/restoring-client.js';
 import { ScriptedRpcServer } from '../support/scripted-rpc-server.js';
 
 const EXT = ['actioncable-v1-ext-json'];
 type Frame = Record<string, unknown>;
 const isObject = (frame: ReceivedFrame): frame is Frame => typeof frame === 'object';
 
-describe('broker=memory: stream history and offsets (actioncable-v1-ext-json)', () => {
+describe('broker=memory: stream history, offsets and session restore', () => {
   let rpc: ScriptedRpcServer;
   let gateway: GatewayProcess;
   const raws: RawCableClient[] = [];
   const cables: AnyCable[] = [];
+  const proxies: HalfOpenProxy[] = [];
+  const restoring: RestoringClient[] = [];
 
   const publish = async (publication: Publication): Promise<void> => {
     const response = await fetch(`http://127.0.0.1:${gateway.port}/_broadcast`, { method: 'POST', body: JSON.stringify(publication) });
@@ -56,11 +60,13 @@ describe('broker=memory: stream history and offsets (actioncable-v1-ext-json)', 
   after(async () => {
     for (const cable of cables) cable.disconnect();
     for (const client of raws) client.close();
+    for (const client of restoring) client.close();
+    for (const proxy of proxies) await proxy.close();
     await gateway?.stop();
     await rpc?.stop();
   });
 
-  test('ext frames carry stream_id, epoch and increasing offsets; plain frames stay as they were', async () => {
+  test('frames carry stream_id, epoch and increasing offsets on both protocols; history and history since work on actioncable-v1-json', async () => {
     const id = '{"channel":"Feed","stream":"feed:offsets"}';
     const ext = await raw();
     const plain = await raw(['actioncable-v1-json']);
@@ -74,10 +80,23 @@ describe('broker=memory: stream history and offsets (actioncable-v1-ext-json)', 
     assert.equal(typeof first!.epoch, 'string');
     assert.deepEqual(first, { identifier: id, message: { n: 1 }, stream_id: 'feed:offsets', epoch: first!.epoch, offset: 1 });
     assert.deepEqual(second, { identifier: id, message: { n: 2 }, stream_id: 'feed:offsets', epoch: first!.epoch, offset: 2 });
-    assert.deepEqual(streamFrames(plain, id), [
-      { identifier: id, message: { n: 1 } },
-      { identifier: id, message: { n: 2 } },
+    assert.deepEqual(streamFrames(plain, id), [first, second], 'the plain protocol gets the same positions (anycable-go)');
+
+    await publish({ stream: 'feed:offsets', data: '{"n":3}' });
+    await plain.waitForMessages(id, 3);
+    plain.send({ command: 'history', identifier: id, history: { streams: { 'feed:offsets': { epoch: first!.epoch, offset: 1 } } } });
+    await plain.waitForFrame((frame) => isObject(frame) && frame.type === 'confirm_history', 'confirm_history on the plain protocol');
+    const afterOffset = plain.messages.slice(plain.messages.findIndex((frame) => isObject(frame) && frame.message && (frame.message as { n: number }).n === 3) + 1);
+    assert.deepEqual(afterOffset, [
+      { identifier: id, message: { n: 2 }, stream_id: 'feed:offsets', epoch: first!.epoch, offset: 2 },
+      { identifier: id, message: { n: 3 }, stream_id: 'feed:offsets', epoch: first!.epoch, offset: 3 },
+      { type: 'confirm_history', identifier: id },
     ]);
+    const since = await raw(['actioncable-v1-json']);
+    await subscribed(since, id);
+    since.send({ command: 'history', identifier: id, history: { since: Math.floor(Date.now() / 1000) - 60 } });
+    await since.waitForFrame((frame) => isObject(frame) && frame.type === 'confirm_history', 'confirm_history (since, plain)');
+    assert.deepEqual(streamFrames(since, id).map((frame) => frame.offset), [1, 2, 3]);
   });
 
   test('a client that missed broadcasts gets them replayed in order, transient ones excepted, then confirm_history', async () => {
@@ -189,5 +208,52 @@ describe('broker=memory: stream history and offsets (actioncable-v1-ext-json)', 
     assert.deepEqual((client.frames[0] as Frame).restored_ids, [id]);
     const unknown = await raw(EXT, '?sid=never-seen');
     assert.equal((unknown.frames[0] as Frame).restored, false);
+  });
+
+  test('half-open: a restore while the old socket still looks alive takes the session over (old one closed, its Disconnect called); nothing missed, nothing twice', async () => {
+    const id = '{"channel":"Feed","stream":"feed:half-open"}';
+    const proxy = await startHalfOpenProxy(gateway.port);
+    proxies.push(proxy);
+    const client = await RestoringClient.subscribe(proxy.url(), id, 'feed:half-open');
+    restoring.push(client);
+    const oldSid = client.sessionId;
+    await publish({ stream: 'feed:half-open', data: '{"n":1}' });
+    await client.waitForCount(1);
+    const connects = rpc.callsOf('Connect').length;
+
+    proxy.cut();
+    await publish({ stream: 'feed:half-open', data: '{"n":2}' });
+    await publish({ stream: 'feed:half-open', data: '{"n":3}' });
+    assert.equal(proxy.halfOpen, 1, 'the gateway still holds the old socket open');
+    assert.equal(rpc.callsOf('Disconnect').filter((call) => call.metadata.sid === oldSid).length, 0, 'the gateway has not noticed the drop');
+
+    await client.restore(gateway.url());
+    await publish({ stream: 'feed:half-open', data: '{"n":4}' });
+    await client.waitForCount(4);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    client.assertExactlyOnce(4);
+    assert.equal(rpc.callsOf('Connect').length, connects, 'restored without Connect');
+    await rpc.waitForCalls('Disconnect', 1, 5_000, (call) => call.metadata.sid === oldSid);
+    await waitFor(() => proxy.halfOpen === 0, 'the gateway closed the old socket');
+  });
+
+  test('exactly once, in order, under live traffic: abrupt drops (no close frame) and half-open cuts, each followed by an immediate restore', async () => {
+    const id = '{"channel":"Feed","stream":"feed:storm"}';
+    const proxy = await startHalfOpenProxy(gateway.port);
+    proxies.push(proxy);
+    const client = await RestoringClient.subscribe(proxy.url(), id, 'feed:storm');
+    restoring.push(client);
+    const publisher = new SequencePublisher([() => `http://127.0.0.1:${gateway.port}/_broadcast`], 'feed:storm', 2);
+    for (let round = 0; round < 6; round++) {
+      await waitFor(() => client.received.length > 0 && publisher.sent > round * 15 + 10, 'traffic');
+      if (round % 2 === 0) proxy.cut();
+      else client.drop();
+      await client.restore(round % 2 === 0 ? gateway.url() : proxy.url());
+    }
+    const sent = await publisher.stop();
+    await client.waitForCount(sent);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    client.assertExactlyOnce(sent);
+    assert.equal(client.restores, 6);
   });
 });

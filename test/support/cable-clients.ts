@@ -208,4 +208,9 @@ export class RawCableClient {
   close(code = 1000): void {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code);
   }
+
+  /** An abrupt drop: the TCP socket is destroyed, no close frame is sent. */
+  drop(): void {
+    this.ws.terminate();
+  }
 }

@@ -58,6 +58,8 @@ export class GatewayModule {
                 pingIntervalMs: config.ping.intervalMs,
                 pongTimeoutMs: config.ping.pongTimeoutMs,
                 maxPendingCommands: config.ws.maxPendingCommands,
+                historyHoldMs: config.broker.historyHoldMs,
+                historyHoldSize: config.broker.historyHoldSize,
               },
               logger,
               stats,

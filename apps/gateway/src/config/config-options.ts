@@ -60,6 +60,8 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   option('history_limit', 'int', '100', 'Messages kept per stream history (broker)'),
   option('history_ttl', 'int', '300', 'Stream history TTL in seconds (broker)'),
   option('sessions_ttl', 'int', '300', 'Session cache TTL in seconds (broker)'),
+  option('history_hold_milliseconds', 'int', '5000', "How long a restored subscription's live messages wait for the client's history request (ms, extension)"),
+  option('history_hold_size', 'int', '1000', 'Live messages held per session while its history answer is prepared; past it they are sent as they are (extension)'),
   option('presence_ttl', 'int', '15', 'Presence TTL (broker)', 'ignored'),
   // redis
   option('redis_url', 'string', 'redis://localhost:6379', 'Redis URL', 'yes', ['REDIS_URL']),

@@ -151,6 +151,18 @@ export interface BrokerConfig {
   historyTtlMs: number;
   /** How long a closed session can be restored (`sessions_ttl`, 300 s). */
   sessionsTtlMs: number;
+  /**
+   * How long a restored subscription's live frames wait for the client's history request
+   * (`history_hold_milliseconds`, 5,000: a client answers the restored welcome at once, a slow
+   * mobile round trip included; one that never asks gets its live frames this late, once).
+   */
+  historyHoldMs: number;
+  /**
+   * Live frames held per session while a history answer is prepared (`history_hold_size`,
+   * 1,000: a few seconds of a busy subscription; about 200 KB per session at worst). Past it they
+   * are sent as they are, and the client may see a message twice.
+   */
+  historyHoldSize: number;
 }
 
 export interface GatewayConfig {

@@ -135,12 +135,21 @@ test('broadcast key: explicit, derived from secret as anycable-go does, or "none
 });
 
 test('broker: none by default, memory with its history and session cache bounds', () => {
-  assert.deepEqual(config([], {}).broker, { name: 'none', historyLimit: 100, historyTtlMs: 300_000, sessionsTtlMs: 300_000 });
-  assert.deepEqual(config(['--history_limit=5', '--sessions_ttl=2'], { ANYCABLE_BROKER: 'memory', ANYCABLE_HISTORY_TTL: '7' }).broker, {
+  assert.deepEqual(config([], {}).broker, {
+    name: 'none',
+    historyLimit: 100,
+    historyTtlMs: 300_000,
+    sessionsTtlMs: 300_000,
+    historyHoldMs: 5000,
+    historyHoldSize: 1000,
+  });
+  assert.deepEqual(config(['--history_limit=5', '--sessions_ttl=2', '--history_hold_size=9'], { ANYCABLE_BROKER: 'memory', ANYCABLE_HISTORY_TTL: '7', ANYCABLE_HISTORY_HOLD_MILLISECONDS: '50' }).broker, {
     name: 'memory',
     historyLimit: 5,
     historyTtlMs: 7000,
     sessionsTtlMs: 2000,
+    historyHoldMs: 50,
+    historyHoldSize: 9,
   });
   refused(['--history_limit=0'], {}, 'history_limit', /must be between 1 and 100000/);
   const nats = config(['--broker=nats', '--nats_servers=nats://10.0.0.1:4222'], {});

@@ -129,6 +129,8 @@ export function buildConfig(options: ReadonlyMap<string, RawOption>): GatewayCon
       historyLimit: read.int('history_limit', 1, 100_000),
       historyTtlMs: read.int('history_ttl', 1) * 1000,
       sessionsTtlMs: read.int('sessions_ttl', 1) * 1000,
+      historyHoldMs: read.int('history_hold_milliseconds', 1),
+      historyHoldSize: read.int('history_hold_size', 1),
     },
     ignoredOptions: read.explicitIgnored(),
   };

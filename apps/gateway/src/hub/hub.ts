@@ -5,20 +5,23 @@ import { broadcastPrefixOf, encodeBroadcast, encodeStreamMessage, messageJsonOf 
 import { encodeTextFrame } from '../transport/ws-frame.js';
 import type { StreamInterestListener } from './stream-interest.js';
 
-/** Whatever can receive broadcast frames: a session's socket. */
+/** Whatever can receive broadcast frames: a session's live delivery (or a bare socket). */
 export interface HubSubscriber {
   readonly sid: string;
-  /** Writes a prebuilt frame; false if it was not written (closed, or dropped as a slow client). */
-  sendFrame(frame: Buffer): boolean;
+  /**
+   * Writes a prebuilt broadcast frame of the subscription `identifier` to `stream`, whose
+   * publication is at `position` in the stream's history (null: not stored). False if it was not
+   * written (closed, dropped as a slow client, or a duplicate of what history already sent).
+   */
+  sendFrame(frame: Buffer, identifier: string, stream: string, position: StreamPosition | null): boolean;
 }
 
 /** The subscribers of one stream that subscribed through the same identifier string. */
 interface IdentifierGroup {
+  readonly identifier: string;
   /** `{"identifier":"<id>","message":` — serialised once per group, not per broadcast. */
   readonly prefix: string;
   readonly subscribers: Set<HubSubscriber>;
-  /** The subscribers of `subscribers` speaking the extended protocol (they get stream positions). */
-  readonly extended: Set<HubSubscriber>;
 }
 
 /**
@@ -49,11 +52,8 @@ export class Hub {
     return this.streams.size;
   }
 
-  /**
-   * `subscriber` gets the broadcasts of `stream` through `identifier` (idempotent); `extended`
-   * subscribers (actioncable-v1-ext-json) get the stream position in frames of stored broadcasts.
-   */
-  follow(stream: string, identifier: string, subscriber: HubSubscriber, extended = false): void {
+  /** `subscriber` gets the broadcasts of `stream` through `identifier` (idempotent). */
+  follow(stream: string, identifier: string, subscriber: HubSubscriber): void {
     let groups = this.streams.get(stream);
     if (!groups) {
       groups = new Map();
@@ -62,11 +62,10 @@ export class Hub {
     }
     let group = groups.get(identifier);
     if (!group) {
-      group = { prefix: broadcastPrefixOf(identifier), subscribers: new Set(), extended: new Set() };
+      group = { identifier, prefix: broadcastPrefixOf(identifier), subscribers: new Set() };
       groups.set(identifier, group);
     }
     group.subscribers.add(subscriber);
-    if (extended) group.extended.add(subscriber);
   }
 
   /** Undoes {@link follow} (idempotent). */
@@ -74,7 +73,6 @@ export class Hub {
     const groups = this.streams.get(stream);
     const group = groups?.get(identifier);
     if (!groups || !group || !group.subscribers.delete(subscriber)) return;
-    group.extended.delete(subscriber);
     if (group.subscribers.size > 0) return;
     groups.delete(identifier);
     if (groups.size > 0) return;
@@ -84,25 +82,24 @@ export class Hub {
 
   /**
    * Delivers a publication to every subscription following its stream, except the session
-   * named by `meta.exclude_socket`. With a `position` (the broadcast was stored in history),
-   * extended-protocol subscribers get a frame carrying `stream_id`, `epoch` and `offset`; frames
-   * are encoded once per (broadcast, identifier, protocol). Returns the number of frames written.
+   * named by `meta.exclude_socket`. With a `position` (the broadcast was stored in history) every
+   * frame carries `stream_id`, `epoch` and `offset`, whatever the sub-protocol (anycable-go does
+   * so: a plain-protocol client may ask for history too). Frames are encoded once per
+   * (broadcast, identifier). Returns the number of frames written.
    */
   deliver(publication: Publication, position: StreamPosition | null = null): number {
     const groups = this.streams.get(publication.stream);
     if (!groups) return 0;
     const messageJson = messageJsonOf(publication.data);
     const excluded = publication.meta?.exclude_socket;
+    const stream = publication.stream;
     let sent = 0;
     for (const group of groups.values()) {
-      const withPosition = position !== null && group.extended.size > 0;
-      const plainCount = withPosition ? group.subscribers.size - group.extended.size : group.subscribers.size;
-      const plain = plainCount > 0 ? encodeTextFrame(encodeBroadcast(group.prefix, messageJson)) : null;
-      const positioned = withPosition ? encodeTextFrame(encodeStreamMessage(group.prefix, messageJson, publication.stream, position)) : null;
+      const text = position ? encodeStreamMessage(group.prefix, messageJson, stream, position) : encodeBroadcast(group.prefix, messageJson);
+      const frame = encodeTextFrame(text);
       for (const subscriber of group.subscribers) {
         if (subscriber.sid === excluded) continue;
-        const frame = positioned && group.extended.has(subscriber) ? positioned : plain;
-        if (frame && subscriber.sendFrame(frame)) sent++;
+        if (subscriber.sendFrame(frame, group.identifier, stream, position)) sent++;
       }
     }
     this.stats.broadcastFramesSent += sent;

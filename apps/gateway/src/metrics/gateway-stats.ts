@@ -29,6 +29,8 @@ export class GatewayStats {
   disconnectOverflowed = 0;
   /** Broker operations its backend refused or failed (register, history, sessions): NATS or Redis away. */
   brokerErrors = 0;
+  /** Sessions whose live frames held for a history answer went over history_hold_size. */
+  historyHoldOverflows = 0;
 
   /** Gauges computed on read, registered by their owners (sessions, streams, queues). */
   private readonly gauges = new Map<string, () => number>();

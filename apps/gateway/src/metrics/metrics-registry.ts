@@ -27,6 +27,7 @@ const COUNTERS: ReadonlyArray<[string, string, CounterName]> = [
   ['pong_timeouts_total', 'Sessions closed for a missing pong', 'pongTimeouts'],
   ['disconnect_calls_total', 'Disconnect RPC calls sent', 'disconnectCalls'],
   ['disconnect_overflow_total', 'Disconnect calls that waited past disconnect_backlog_size (still sent)', 'disconnectOverflowed'],
+  ['history_hold_overflows_total', 'Sessions whose live messages held for a history answer went over history_hold_size', 'historyHoldOverflows'],
 ];
 
 /** Prometheus registry (anycable-go's metric names, prefixed `anycable_go_`) reading the stats on scrape. */

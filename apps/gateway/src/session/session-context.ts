@@ -15,6 +15,10 @@ export interface SessionOptions {
   readonly pongTimeoutMs: number;
   /** See WsConfig.maxPendingCommands. */
   readonly maxPendingCommands: number;
+  /** See BrokerConfig.historyHoldMs. */
+  readonly historyHoldMs: number;
+  /** See BrokerConfig.historyHoldSize. */
+  readonly historyHoldSize: number;
 }
 
 /** What every session shares: one reference per session instead of a copy of each collaborator. */
@@ -28,5 +32,5 @@ export interface SessionContext {
   readonly rpc: CableRpc;
   readonly disconnects: Pick<DisconnectQueue, 'enqueue'>;
   readonly pings: Pick<PingScheduler, 'add' | 'remove'>;
-  readonly registry: Pick<SessionRegistry, 'indexIdentifiers' | 'remove'>;
+  readonly registry: Pick<SessionRegistry, 'indexIdentifiers' | 'remove' | 'withSid'>;
 }

@@ -8,6 +8,7 @@ import type { Session } from './session.js';
  */
 export class SessionRegistry {
   private readonly bySocket = new Map<CableSocket, Session>();
+  private readonly bySid = new Map<string, Session>();
   private readonly byIdentifiers = new Map<string, Session | Set<Session>>();
 
   get size(): number {
@@ -21,6 +22,12 @@ export class SessionRegistry {
 
   add(session: Session): void {
     this.bySocket.set(session.socket, session);
+    this.bySid.set(session.sid, session);
+  }
+
+  /** The live session with this sid, if any (a restore takes a half-open one over). */
+  withSid(sid: string): Session | undefined {
+    return this.bySid.get(sid);
   }
 
   get(socket: CableSocket): Session | undefined {
@@ -42,6 +49,7 @@ export class SessionRegistry {
 
   remove(session: Session): void {
     this.bySocket.delete(session.socket);
+    if (this.bySid.get(session.sid) === session) this.bySid.delete(session.sid);
     const key = session.connectionIdentifiers;
     const current = this.byIdentifiers.get(key);
     if (current === session) this.byIdentifiers.delete(key);

@@ -9,19 +9,13 @@ import {
   type StringMap,
 } from '#libs/protocol';
 import { CloseCode } from '../protocol/protocol.types.js';
-import {
-  broadcastPrefixOf,
-  encodeDisconnect,
-  encodeHistoryReply,
-  encodeRestoredWelcome,
-  encodeStreamMessage,
-  messageJsonOf,
-  withSessionId,
-} from '../protocol/server-frame.encoder.js';
+import { encodeDisconnect, encodeHistoryReply, encodeRestoredWelcome, withSessionId } from '../protocol/server-frame.encoder.js';
 import { isExtendedProtocol } from '../protocol/subprotocol.js';
-import type { HistoryRead, SessionSnapshot } from '../broker/broker.js';
+import type { SessionSnapshot } from '../broker/broker.js';
 import type { CableSocket } from '../transport/cable-socket.js';
 import type { InvalidFrame } from '../transport/cable-ws.adapter.js';
+import { answerHistory } from './history-answer.js';
+import { LiveDelivery, type HoldEnd } from './live-delivery.js';
 import type { PingTarget } from './ping-scheduler.js';
 import { mergeState, type RequestEnv } from './request-env.js';
 import type { SessionContext } from './session-context.js';
@@ -43,6 +37,7 @@ export type PreAuthentication =
   | { kind: 'refused'; frame: string };
 
 const EMPTY_STATE: StringMap = Object.freeze({}) as StringMap;
+const hasEntries = (state: StringMap | null | undefined): boolean => state !== null && state !== undefined && Object.keys(state).length > 0;
 /** Bad frames of one session logged individually before the session's log goes quiet. */
 const LOGGED_BAD_FRAMES = 10;
 
@@ -64,12 +59,19 @@ export class Session implements PingTarget {
   private authenticatedBy: 'rpc' | 'jwt' | null = null;
   private subscribedOverRpc = false;
   private badFrames = 0;
+  /** A newer connection restored this session (half-open takeover): no more commits of it. */
+  private takenOver = false;
+  /** This session's broadcast frames, held back around history answers (exactly once, in order). */
+  private readonly delivery: LiveDelivery;
 
   constructor(
     readonly socket: CableSocket,
     private readonly env: RequestEnv,
     private readonly context: SessionContext,
-  ) {}
+  ) {
+    const { historyHoldMs, historyHoldSize } = context.options;
+    this.delivery = new LiveDelivery(socket, { holdMs: historyHoldMs, maxHeld: historyHoldSize }, (reason, released) => this.holdEnded(reason, released));
+  }
 
   get sid(): string {
     return this.socket.sid;
@@ -99,7 +101,7 @@ export class Session implements PingTarget {
       const snapshot = previousSid ? await this.context.broker.restoreSession(previousSid) : null;
       if (previousSid) this.log('debug', 'session restore asked', { previous: previousSid, restored: snapshot !== null });
       if (snapshot) {
-        if (this.state === 'connecting') this.restore(snapshot);
+        if (this.state === 'connecting') this.restore(snapshot, previousSid);
       } else if (preAuthentication.kind === 'none') await this.connectOverRpc();
       else this.connectWithToken(preAuthentication);
     } catch (error) {
@@ -112,16 +114,20 @@ export class Session implements PingTarget {
   }
 
   /**
-   * Restores a closed session from its snapshot (broker=memory, `?sid=`): no Connect call; its
-   * identifiers, states, subscriptions and streams come back, and the welcome says so
-   * (`restored: true`, `restored_ids`), under this connection's new sid.
+   * Restores a session from its snapshot (`?sid=`): no Connect call; its identifiers, states,
+   * subscriptions and streams come back, and the welcome says so (`restored: true`,
+   * `restored_ids`), under this connection's new sid. If the old session still looks alive here
+   * (its socket half-open: the client's network dropped without a close), it is closed now.
+   * Live frames of the restored subscriptions wait for the client's history request.
    */
-  private restore(snapshot: SessionSnapshot): void {
+  private restore(snapshot: SessionSnapshot, previousSid: string): void {
+    this.context.registry.withSid(previousSid)?.takeOver(this.sid);
     this.identifiers = snapshot.identifiers;
     this.cstate = snapshot.cstate;
     this.authenticatedBy = snapshot.authenticatedBy;
     this.subscribedOverRpc = snapshot.subscribedOverRpc;
     this.state = 'connected';
+    this.delivery.holdUntilAsked(snapshot.subscriptions.map(({ identifier }) => identifier));
     for (const { identifier, istate, streams } of snapshot.subscriptions) {
       const subscription: Subscription = { istate, streams: null };
       this.subscriptions.set(identifier, subscription);
@@ -131,7 +137,22 @@ export class Session implements PingTarget {
     this.lastPongAt = Date.now();
     this.context.pings.add(this);
     this.socket.sendText(encodeRestoredWelcome(this.sid, [...this.subscriptions.keys()]));
-    this.log('debug', 'session restored', { identifiers: this.identifiers, subscriptions: this.subscriptions.size });
+    this.commit();
+    this.log('debug', 'session restored', { previous: previousSid, identifiers: this.identifiers, subscriptions: this.subscriptions.size });
+  }
+
+  /**
+   * A newer connection restored this session while its socket still looked open: close it. Its
+   * Disconnect call is made as for any closed session (anycable-go does the same when it notices
+   * the dead socket), and it stops committing, so the restored session is the only one kept.
+   */
+  takeOver(bySid: string): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.takenOver = true;
+    this.log('info', 'session restored by a new connection: closing this one', { by: bySid });
+    this.closeWith(CloseCode.NORMAL);
+    // Its peer is most likely gone (no close handshake would complete): release the socket now.
+    this.socket.terminate();
   }
 
   /** A decoded client command; pongs are applied at once, the rest queued. */
@@ -184,8 +205,10 @@ export class Session implements PingTarget {
   /** The socket is closed (by either side): stop serving, then call Disconnect once idle. */
   handleTransportClosed(): void {
     if (this.state === 'closing' || this.state === 'closed') return;
-    if (this.state === 'connected') this.cacheForRestore();
+    // Its snapshot is already committed (on every change): it stays restorable for sessions_ttl from now.
+    if (this.state === 'connected' && this.isRestorable()) void this.context.broker.finishSession(this.sid);
     this.state = 'closing';
+    this.delivery.dispose();
     this.inbox = null;
     this.context.pings.remove(this);
     for (const [identifier, subscription] of this.subscriptions) this.stopAllStreams(identifier, subscription);
@@ -193,9 +216,14 @@ export class Session implements PingTarget {
     if (!this.busy) this.finishClose();
   }
 
-  /** broker=memory: an authenticated extended-protocol session can be restored for sessions_ttl. */
-  private cacheForRestore(): void {
-    if (this.authenticatedBy === null || !isExtendedProtocol(this.socket.protocol)) return;
+  /** An authenticated extended-protocol session can be restored (anycable-go: resumable sessions). */
+  private isRestorable(): boolean {
+    return this.authenticatedBy !== null && !this.takenOver && isExtendedProtocol(this.socket.protocol);
+  }
+
+  /** Keeps the session's snapshot in the broker after each change, so a restore works even while the old socket looks alive. */
+  private commit(): void {
+    if (!this.isRestorable() || this.authenticatedBy === null || this.state !== 'connected') return;
     void this.context.broker.commitSession(this.sid, {
       identifiers: this.identifiers,
       cstate: this.cstate,
@@ -254,6 +282,7 @@ export class Session implements PingTarget {
     this.lastPongAt = Date.now();
     this.context.pings.add(this);
     this.sendTransmissions(transmissions);
+    this.commit();
     this.log('debug', 'connected', { identifiers: this.identifiers, by: this.authenticatedBy });
   }
 
@@ -308,8 +337,14 @@ export class Session implements PingTarget {
       const subscription: Subscription = { istate: null, streams: null };
       this.subscriptions.set(identifier, subscription);
       this.subscribedOverRpc = true;
+      // Live frames wait from the first followed stream until the history answer is written.
+      const wantsHistory = history !== undefined && Boolean(history.since || history.streams);
+      if (wantsHistory) this.delivery.holdForAnswer(identifier);
       this.apply(response, identifier, subscription);
-      if (history && (history.since || history.streams) && this.state === 'connected' && this.subscriptions.get(identifier) === subscription) await this.history(identifier, history);
+      this.commit();
+      if (!wantsHistory) return;
+      if (this.state === 'connected' && this.subscriptions.get(identifier) === subscription) await this.history(identifier, history);
+      else this.delivery.answered(identifier, new Map());
     } else if (response.status === Status.FAILURE) {
       this.log('info', 'subscription rejected', { identifier, error: response.error_msg || undefined });
       this.apply(response, identifier, null);
@@ -327,6 +362,8 @@ export class Session implements PingTarget {
     // Whatever RPC answers, the subscription is gone: no broadcast reaches it from now on.
     this.stopAllStreams(identifier, subscription);
     this.subscriptions.delete(identifier);
+    this.delivery.forget(identifier);
+    this.commit();
     const response = await this.command('unsubscribe', identifier, '', subscription.istate);
     if (!response) return;
     if (response.status === Status.ERROR) this.log('error', 'unsubscribe answered ERROR', { identifier, error: response.error_msg });
@@ -349,10 +386,10 @@ export class Session implements PingTarget {
   }
 
   /**
-   * anycable-go's history command: for each stream of the subscription, the messages after the
-   * client's position when it names one for that stream, else those since `since` (unix s); all
-   * of them in order, then `confirm_history`. Without a broker, or when a position cannot be
-   * served (other epoch, expired, unknown stream), only `reject_history`.
+   * anycable-go's history command (both protocols): the missed messages of the subscription's
+   * streams in order, then `confirm_history`; `reject_history` when one stream cannot be served
+   * (or there is no broker). The subscription's live frames wait meanwhile and follow the answer,
+   * without those it already sent.
    */
   private async history(identifier: string, request: HistoryRequest): Promise<void> {
     const subscription = this.subscriptions.get(identifier);
@@ -360,27 +397,17 @@ export class Session implements PingTarget {
       this.badInput('history for an unknown subscription: ignored', { identifier });
       return;
     }
-    const broker = this.context.broker;
-    const frames: string[] = [];
-    const prefix = broadcastPrefixOf(identifier);
-    for (const stream of [...(subscription.streams ?? [])]) {
-      const position = request.streams?.[stream];
-      let read: HistoryRead;
-      if (position && typeof position === 'object') read = await broker.historyFrom(stream, { epoch: String(position.epoch), offset: Number(position.offset) });
-      else if (typeof request.since === 'number' && request.since > 0) read = await broker.historySince(stream, request.since);
-      else continue;
-      if (!read.ok) {
-        this.log('debug', 'history rejected', { identifier, stream, error: read.error });
-        if (this.state === 'connected') this.socket.sendText(encodeHistoryReply(identifier, false));
-        return;
-      }
-      for (const entry of read.entries) {
-        frames.push(encodeStreamMessage(prefix, messageJsonOf(entry.data), stream, { epoch: read.epoch, offset: entry.offset }));
-      }
-    }
+    this.delivery.holdForAnswer(identifier);
+    const answer = await answerHistory(this.context.broker, identifier, [...(subscription.streams ?? [])], request);
     if (this.state !== 'connected') return;
-    for (const frame of frames) this.socket.sendText(frame);
-    this.socket.sendText(encodeHistoryReply(identifier, true));
+    if (answer.ok) {
+      for (const frame of answer.frames) this.socket.sendText(frame);
+      this.socket.sendText(encodeHistoryReply(identifier, true));
+    } else {
+      this.log('debug', 'history rejected', { identifier, stream: answer.stream, error: answer.error });
+      this.socket.sendText(encodeHistoryReply(identifier, false));
+    }
+    this.delivery.answered(identifier, answer.ok ? answer.covered : new Map());
   }
 
   private whisper(identifier: string, data: unknown): void {
@@ -424,6 +451,9 @@ export class Session implements PingTarget {
       this.cstate = mergeState(this.cstate, response.env.cstate);
       if (subscription) subscription.istate = mergeState(subscription.istate, response.env.istate);
     }
+    const changed =
+      response.stop_streams || response.stopped_streams.length > 0 || response.streams.length > 0 || hasEntries(response.env?.cstate) || hasEntries(response.env?.istate);
+    if (live && changed) this.commit();
     if (live) this.sendTransmissions(response.transmissions);
     if (response.presence?.type) this.log('debug', 'presence update ignored (no presence support)', { identifier, presence: response.presence.type });
     if (response.disconnect) {
@@ -434,16 +464,16 @@ export class Session implements PingTarget {
 
   private followStream(identifier: string, subscription: Subscription, stream: string): void {
     (subscription.streams ??= new Set()).add(stream);
-    this.context.hub.follow(stream, identifier, this.socket, isExtendedProtocol(this.socket.protocol));
+    this.context.hub.follow(stream, identifier, this.delivery);
   }
 
   private stopStream(identifier: string, subscription: Subscription, stream: string): void {
-    if (subscription.streams?.delete(stream)) this.context.hub.unfollow(stream, identifier, this.socket);
+    if (subscription.streams?.delete(stream)) this.context.hub.unfollow(stream, identifier, this.delivery);
   }
 
   private stopAllStreams(identifier: string, subscription: Subscription): void {
     if (!subscription.streams) return;
-    for (const stream of subscription.streams) this.context.hub.unfollow(stream, identifier, this.socket);
+    for (const stream of subscription.streams) this.context.hub.unfollow(stream, identifier, this.delivery);
     subscription.streams = null;
   }
 
@@ -488,6 +518,11 @@ export class Session implements PingTarget {
 
   private envWith(istate: StringMap | null): Env {
     return { url: this.env.url, headers: this.env.headers, cstate: this.cstate ?? EMPTY_STATE, istate: istate ?? EMPTY_STATE };
+  }
+
+  private holdEnded(reason: HoldEnd, released: number): void {
+    if (reason === 'overflow') this.context.stats.historyHoldOverflows++;
+    this.log(reason === 'overflow' ? 'warn' : 'debug', reason === 'overflow' ? 'live frames held for a history answer over history_hold_size: sent as they are' : 'no history request within history_hold_milliseconds: live frames released', { released });
   }
 
   private badInput(message: string, fields: Record<string, unknown> = {}): void {
