@@ -5,7 +5,7 @@ import { INCOMPATIBLE_CLIENT_MESSAGE, Status } from '#libs/protocol';
 import { env } from './support/rpc-client.js';
 import { startRpcApp, TEST_JWT_SECRET, type StartedRpcApp } from './support/rpc-app.js';
 
-const WELCOME = '{"type":"welcome"}';
+const WELCOME = '{"type":"welcome","sid":"test-sid"}';
 const UNAUTHORIZED = '{"type":"disconnect","reason":"unauthorized","reconnect":false}';
 
 function token(payload: object, secret = TEST_JWT_SECRET, options: jwt.SignOptions = {}): string {
@@ -32,6 +32,7 @@ describe('Connect over gRPC', () => {
   test('without a sid query parameter the gateway session id is the sid', async () => {
     const response = await rpc.client.connect({ env: env() }, { sid: 'gateway-session-1' });
     assert.deepEqual(JSON.parse(response.identifiers), { current_user_id: null, sid: 'gateway-session-1' });
+    assert.deepEqual(response.transmissions, ['{"type":"welcome","sid":"gateway-session-1"}'], 'the welcome carries the call sid (anycable-rails does; anycable-go relies on it)');
   });
 
   const goodToken = token({ sub: 'user-7' });

@@ -6,9 +6,9 @@ import { PersistedState } from '../state/persisted-state.js';
 import { CableExplorer } from './cable.explorer.js';
 import type { CallMetadata } from './call-metadata.js';
 import { connectionResponse } from './responses.js';
-import { UNAUTHORIZED_TRANSMISSION, WELCOME_TRANSMISSION } from './transmissions.js';
+import { UNAUTHORIZED_TRANSMISSION, welcomeTransmission } from './transmissions.js';
 
-/** Connect: runs the connection's `connect(ctx)` and answers welcome + identifiers, or unauthorized. */
+/** Connect: runs the connection's `connect(ctx)` and answers welcome (with the call's sid) + identifiers, or unauthorized. */
 @Injectable()
 export class ConnectHandler {
   private readonly logger = new Logger('Cable');
@@ -32,7 +32,7 @@ export class ConnectHandler {
     this.logger.debug(`connected sid=${metadata.sid} identifiers=${identifiers}`);
     return connectionResponse(Status.SUCCESS, {
       identifiers,
-      transmissions: [WELCOME_TRANSMISSION],
+      transmissions: [welcomeTransmission(metadata.sid)],
       env: { cstate: call.stateChanges(), istate: {} },
     });
   }

@@ -3,8 +3,15 @@
  * see ../shared/spec/rpc-contract.md, "What the RPC app produces".
  */
 
-/** Sent on an accepted Connect. The gateway adds `sid`/`restored` for the extended protocol. */
-export const WELCOME_TRANSMISSION = JSON.stringify({ type: 'welcome' });
+/**
+ * Sent on an accepted Connect, with the call's `sid` (gRPC metadata) when it has one, as
+ * anycable-rails does: anycable-go passes the welcome through unchanged, so without it an
+ * extended-protocol client behind anycable-go never learns its sid and is never restored. Our
+ * gateway sets its own `sid` (the same value) and `restored` anyway.
+ */
+export function welcomeTransmission(sid: string): string {
+  return JSON.stringify(sid ? { type: 'welcome', sid } : { type: 'welcome' });
+}
 
 /** Sent on a rejected Connect; the gateway then closes the socket. */
 export const UNAUTHORIZED_TRANSMISSION = JSON.stringify({ type: 'disconnect', reason: 'unauthorized', reconnect: false });
