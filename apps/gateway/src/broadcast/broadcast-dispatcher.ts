@@ -3,7 +3,8 @@ import type { PublicationLog } from '../broker/broker.js';
 import type { Hub } from '../hub/hub.js';
 import type { GatewayLogger } from '../log/logger.js';
 import type { GatewayStats } from '../metrics/gateway-stats.js';
-import type { BroadcastSink } from './broadcast-intake.js';
+import type { BroadcastSink, DeliveredListener } from './broadcast-intake.js';
+import { decodeRelayed } from './pubsub/relay-message.js';
 import { StreamSequencer } from './stream-sequencer.js';
 
 /** Closes the sessions of a connection-identifiers string (remote disconnect command). */
@@ -45,10 +46,10 @@ export class BroadcastDispatcher implements BroadcastSink {
     stats.registerGauge('broker_pending_num', () => this.sequencer.pending);
   }
 
-  deliverPayload(payload: string, source: string): DecodeResult {
+  deliverPayload(payload: string, source: string, delivered?: DeliveredListener): DecodeResult {
     const decoded = decodeBroadcast(payload);
     if (decoded.ok) {
-      this.deliverMessages(decoded.messages, source);
+      this.deliverMessages(decoded.messages, source, delivered);
     } else {
       this.stats.broadcastsRefused++;
       this.logger.warn({ source, error: decoded.error, payload: payload.slice(0, 200) }, 'malformed broadcast ignored');
@@ -56,15 +57,36 @@ export class BroadcastDispatcher implements BroadcastSink {
     return decoded;
   }
 
-  deliverMessages(messages: readonly BroadcastMessage[], source: string): void {
+  deliverMessages(messages: readonly BroadcastMessage[], source: string, delivered?: DeliveredListener): void {
     for (const message of messages) {
       if (isRemoteCommand(message)) {
         const closed = this.sessions.disconnectRemotely(message.payload.identifier, message.payload.reconnect);
         this.logger.debug({ source, sessions: closed }, 'remote disconnect command');
+        delivered?.(message, null);
         continue;
       }
       this.stats.broadcastsReceived++;
-      this.sequencer.push(message, !message.meta?.transient);
+      this.sequencer.push(message, !message.meta?.transient, delivered);
     }
+  }
+
+  /**
+   * A publication or command another gateway took and relayed (see StreamRelay): delivered here
+   * with the position the broker gave it there, never registered again (anycable-go's pub/sub
+   * carries registered messages the same way).
+   */
+  deliverRelayed(payload: string): void {
+    const relayed = decodeRelayed(payload);
+    if (!relayed.ok) {
+      this.stats.broadcastsRefused++;
+      this.logger.warn({ source: 'pubsub', error: relayed.error, payload: payload.slice(0, 200) }, 'malformed relay ignored');
+      return;
+    }
+    if (isRemoteCommand(relayed.message)) {
+      this.deliverMessages([relayed.message], 'pubsub');
+      return;
+    }
+    this.stats.broadcastsReceived++;
+    this.sequencer.pushRegistered(relayed.message, relayed.position);
   }
 }

@@ -8,14 +8,14 @@ import { HttpIntake } from './http.intake.js';
 import { NatsIntake } from './nats.intake.js';
 import { NatsPubsubTransport } from './pubsub/nats-pubsub.transport.js';
 import { RedisPubsubTransport } from './pubsub/redis-pubsub.transport.js';
-import { StreamRelay, type StreamInterestSource } from './pubsub/stream-relay.js';
+import { StreamRelay, type RelayedSink, type StreamInterestSource } from './pubsub/stream-relay.js';
 import { RedisPubSubIntake } from './redis-pubsub.intake.js';
 import { RedisStreamIntake } from './redis-stream.intake.js';
 
 /** What the broadcast side needs from the rest of the gateway. */
 export interface BroadcastParts {
   /** Delivers to this gateway's sessions (the BroadcastDispatcher). */
-  readonly local: BroadcastSink;
+  readonly local: RelayedSink;
   /** The hub: which streams have local subscribers. */
   readonly interest: StreamInterestSource;
   readonly stats: GatewayStats;

@@ -7,6 +7,7 @@ interface Waiting {
   readonly publication: Publication;
   position: StreamPosition | null;
   settled: boolean;
+  readonly delivered: ((publication: Publication, position: StreamPosition | null) => void) | undefined;
 }
 
 /** Hands a publication, with its position or null, to the hub. */
@@ -38,15 +39,27 @@ export class StreamSequencer {
     return this.inFlight;
   }
 
-  /** Registers `publication` (unless `store` is false) and delivers it in its stream's order. */
-  push(publication: Publication, store: boolean): void {
+  /**
+   * Registers `publication` (unless `store` is false) and delivers it in its stream's order;
+   * `delivered` is told once it is, with its position.
+   */
+  push(publication: Publication, store: boolean, delivered?: PositionedDelivery): void {
+    this.enqueue(publication, store && this.inFlight < this.maxPending ? this.log.register(publication.stream, publication.data) : null, delivered);
+  }
+
+  /** Delivers a publication another gateway registered, with the position it got there, in its stream's order. */
+  pushRegistered(publication: Publication, position: StreamPosition | null): void {
+    this.enqueue(publication, position, undefined);
+  }
+
+  private enqueue(publication: Publication, registered: StreamPosition | null | Promise<StreamPosition | null>, delivered: PositionedDelivery | undefined): void {
     const queue = this.waiting.get(publication.stream);
-    const registered = store && this.inFlight < this.maxPending ? this.log.register(publication.stream, publication.data) : null;
     if (!queue && !(registered instanceof Promise)) {
       this.deliver(publication, registered);
+      delivered?.(publication, registered);
       return;
     }
-    const entry: Waiting = { publication, position: null, settled: !(registered instanceof Promise) };
+    const entry: Waiting = { publication, position: null, settled: !(registered instanceof Promise), delivered };
     if (registered instanceof Promise) {
       this.inFlight++;
       registered.then(
@@ -75,9 +88,10 @@ export class StreamSequencer {
     if (!queue) return;
     let delivered = 0;
     while (delivered < queue.length && queue[delivered]!.settled) {
-      const { publication, position } = queue[delivered]!;
+      const entry = queue[delivered]!;
       delivered++;
-      this.deliver(publication, position);
+      this.deliver(entry.publication, entry.position);
+      entry.delivered?.(entry.publication, entry.position);
     }
     if (delivered === queue.length) this.waiting.delete(stream);
     else queue.splice(0, delivered);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeBroadcast } from '#libs/protocol';
-import { encodeRelayed, natsSubjectOf, relayPrefixOf } from './relay-message.js';
+import { decodeRelayed, encodeRelayed, natsSubjectOf, relayPrefixOf } from './relay-message.js';
 
 test('a relayed message decodes as the message itself and starts with its origin', () => {
   const publication = { stream: 'comments:post:1', data: '{"a":1}', meta: { exclude_socket: 's1' } };
@@ -12,6 +12,19 @@ test('a relayed message decodes as the message itself and starts with its origin
   assert.deepEqual(decodeBroadcast(relayed), { ok: true, messages: [publication] });
   const command = { command: 'disconnect' as const, payload: { identifier: '{"u":1}', reconnect: false } };
   assert.deepEqual(decodeBroadcast(encodeRelayed(command, 'node-A')), { ok: true, messages: [command] });
+});
+
+test('a registered publication is relayed with its epoch and offset, and read back with them', () => {
+  const publication = { stream: 's', data: '"x"' };
+  const relayed = encodeRelayed(publication, 'node-A', { epoch: 'E1', offset: 7 });
+  assert.deepEqual(JSON.parse(relayed), { origin: 'node-A', stream: 's', data: '"x"', epoch: 'E1', offset: 7 });
+  assert.deepEqual(decodeRelayed(relayed), { ok: true, message: publication, position: { epoch: 'E1', offset: 7 } });
+  assert.deepEqual(decodeRelayed(encodeRelayed(publication, 'node-A')), { ok: true, message: publication, position: null });
+  for (const odd of ['{"stream":"s","data":"1","epoch":"","offset":1}', '{"stream":"s","data":"1","epoch":"E","offset":-1}', '{"stream":"s","data":"1","epoch":"E","offset":"1"}']) {
+    assert.equal((decodeRelayed(odd) as { position: unknown }).position, null, odd);
+  }
+  assert.equal(decodeRelayed('[{"stream":"a","data":"1"},{"stream":"b","data":"2"}]').ok, false, 'one message per relay');
+  assert.equal(decodeRelayed('nope').ok, false);
 });
 
 test('NATS subjects: literal stream names as they are, anything else encoded', () => {

@@ -2,9 +2,15 @@ import { isRemoteCommand, type BroadcastMessage, type DecodeResult } from '#libs
 import type { StreamInterestListener } from '../../hub/stream-interest.js';
 import type { GatewayLogger } from '../../log/logger.js';
 import type { GatewayStats } from '../../metrics/gateway-stats.js';
-import type { BroadcastSink } from '../broadcast-intake.js';
+import type { StreamPosition } from '../../broker/broker.js';
+import type { BroadcastSink, DeliveredListener } from '../broadcast-intake.js';
 import type { PubsubTransport } from './pubsub-transport.js';
 import { encodeRelayed, relayPrefixOf } from './relay-message.js';
+
+/** The local side of the relay: delivers what intakes take, and what other gateways relayed (the dispatcher). */
+export interface RelayedSink extends BroadcastSink {
+  deliverRelayed(payload: string): void;
+}
 
 /** Where the relay learns which streams this gateway follows (the hub). */
 export interface StreamInterestSource {
@@ -17,6 +23,11 @@ export interface StreamInterestSource {
  * the publication here, then relays it through the pub/sub layer to the other gateways, which
  * deliver it too. This gateway skips its own echo (it delivered already), so no subscriber gets a
  * publication twice. Remote commands go to the command channel every gateway follows.
+ *
+ * Positions: a publication is registered with the broker once, here, and relayed once it is
+ * delivered, with the epoch and offset it got; the other gateways deliver it with that position
+ * and never register it (anycable-go docs/broker.md: the broker registers, the pub/sub
+ * re-transmits registered messages). So every gateway shows the same offset for a message.
  *
  * Per-stream channels: the relay subscribes to a stream's channel when the hub says the stream
  * got its first local subscriber, and unsubscribes when it lost its last, so a gateway receives
@@ -37,7 +48,7 @@ export class StreamRelay implements BroadcastSink, StreamInterestListener {
 
   constructor(
     private readonly transport: PubsubTransport,
-    private readonly local: BroadcastSink,
+    private readonly local: RelayedSink,
     private readonly interest: StreamInterestSource,
     private readonly nodeId: string,
     private readonly maxPending: number,
@@ -73,43 +84,41 @@ export class StreamRelay implements BroadcastSink, StreamInterestListener {
   }
 
   deliverPayload(payload: string, source: string): DecodeResult {
-    const decoded = this.local.deliverPayload(payload, source);
-    if (decoded.ok) this.relay(decoded.messages);
-    return decoded;
+    return this.local.deliverPayload(payload, source, this.relayDelivered);
   }
 
   deliverMessages(messages: readonly BroadcastMessage[], source: string): void {
-    this.local.deliverMessages(messages, source);
-    this.relay(messages);
+    this.local.deliverMessages(messages, source, this.relayDelivered);
   }
 
-  private relay(messages: readonly BroadcastMessage[]): void {
+  /** Relays each message once it is delivered here, with its position (in delivery order). */
+  private readonly relayDelivered: DeliveredListener = (message, position) => this.relay(message, position);
+
+  private relay(message: BroadcastMessage, position: StreamPosition | null): void {
     if (!this.running) return;
-    for (const message of messages) {
-      if (this.pending >= this.maxPending) {
-        this.drop(message);
-        continue;
-      }
-      const payload = encodeRelayed(message, this.nodeId);
-      const published = isRemoteCommand(message) ? this.transport.publishCommand(payload) : this.transport.publishToStream(message.stream, payload);
-      this.pending++;
-      published.then(
-        () => {
-          this.pending--;
-          this.stats.broadcastsRelayed++;
-          if ((this.dropping && this.pending < this.maxPending / 2) || this.failing) {
-            this.dropping = this.failing = false;
-            this.logger.info({ pubsub: this.name }, 'pub/sub relays flowing again');
-          }
-        },
-        (error: Error) => {
-          this.pending--;
-          this.stats.relayDropped++;
-          if (!this.failing) this.logger.warn({ pubsub: this.name, err: error.message }, 'relay to the other gateways failed: dropped (further failures counted, not logged)');
-          this.failing = true;
-        },
-      );
+    if (this.pending >= this.maxPending) {
+      this.drop(message);
+      return;
     }
+    const payload = encodeRelayed(message, this.nodeId, position);
+    const published = isRemoteCommand(message) ? this.transport.publishCommand(payload) : this.transport.publishToStream(message.stream, payload);
+    this.pending++;
+    published.then(
+      () => {
+        this.pending--;
+        this.stats.broadcastsRelayed++;
+        if ((this.dropping && this.pending < this.maxPending / 2) || this.failing) {
+          this.dropping = this.failing = false;
+          this.logger.info({ pubsub: this.name }, 'pub/sub relays flowing again');
+        }
+      },
+      (error: Error) => {
+        this.pending--;
+        this.stats.relayDropped++;
+        if (!this.failing) this.logger.warn({ pubsub: this.name, err: error.message }, 'relay to the other gateways failed: dropped (further failures counted, not logged)');
+        this.failing = true;
+      },
+    );
   }
 
   private drop(message: BroadcastMessage): void {
@@ -126,6 +135,6 @@ export class StreamRelay implements BroadcastSink, StreamInterestListener {
   /** A relay from the pub/sub layer: another gateway's (delivered here), or this one's echo (skipped). */
   private receive(payload: string): void {
     if (payload.startsWith(this.ownPrefix)) return;
-    this.local.deliverPayload(payload, 'pubsub');
+    this.local.deliverRelayed(payload);
   }
 }
