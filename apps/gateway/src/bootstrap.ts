@@ -6,6 +6,7 @@ import type { GatewayConfig } from './config/gateway-config.js';
 import type { Broker } from './broker/broker.js';
 import { GatewayModule } from './gateway.module.js';
 import { BROKER } from './gateway.tokens.js';
+import { PresenceTracker } from './presence/presence-tracker.js';
 import { HttpEndpoints } from './http/http-endpoints.js';
 import { shutDownGracefully } from './lifecycle/graceful-shutdown.js';
 import { createLogger, type GatewayLogger } from './log/logger.js';
@@ -43,6 +44,8 @@ export async function bootstrap(config: GatewayConfig): Promise<void> {
 
   const broker = app.get<Broker>(BROKER);
   await broker.start();
+  const presence = app.get(PresenceTracker);
+  await presence.start();
   await app.listen(config.port, config.host);
   await http.listenMetrics();
   await intakes.start();
@@ -63,6 +66,7 @@ export async function bootstrap(config: GatewayConfig): Promise<void> {
     sessions: app.get(SessionService),
     intakes,
     broker,
+    presence,
     disconnects: app.get(DisconnectQueue),
     pings,
     rpc: app.get(RpcClient),

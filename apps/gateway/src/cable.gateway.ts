@@ -69,6 +69,21 @@ export class CableGateway implements OnGatewayConnection<CableSocket>, OnGateway
     this.sessions.command(socket, command);
   }
 
+  @SubscribeMessage('join')
+  join(socket: CableSocket, command: ClientCommand): void {
+    this.sessions.command(socket, command);
+  }
+
+  @SubscribeMessage('leave')
+  leave(socket: CableSocket, command: ClientCommand): void {
+    this.sessions.command(socket, command);
+  }
+
+  @SubscribeMessage('presence')
+  presence(socket: CableSocket, command: ClientCommand): void {
+    this.sessions.command(socket, command);
+  }
+
   @SubscribeMessage(INVALID_FRAME)
   invalidFrame(socket: CableSocket, frame: InvalidFrame): void {
     this.sessions.invalidFrame(socket, frame);

@@ -7,6 +7,7 @@ import type { GatewayConfig } from './config/gateway-config.js';
 import { BROKER, GATEWAY_CONFIG, GATEWAY_LOGGER, METRICS_REGISTRY } from './gateway.tokens.js';
 import { HttpEndpoints } from './http/http-endpoints.js';
 import { Hub } from './hub/hub.js';
+import { PresenceTracker } from './presence/presence-tracker.js';
 import type { GatewayLogger } from './log/logger.js';
 import { GatewayStats } from './metrics/gateway-stats.js';
 import { createMetricsRegistry } from './metrics/metrics-registry.js';
@@ -48,10 +49,22 @@ export class GatewayModule {
             new DisconnectQueue(rpc, rpc.disconnectCodec, { ...config.disconnect, flushConcurrency: config.rpc.concurrency }, logger, stats),
           inject: [RpcClient, GatewayStats],
         },
+        {
+          provide: PresenceTracker,
+          useValue: new PresenceTracker(broker.presence, { ttlMs: config.broker.presenceTtlMs, maxInfoBytes: config.broker.presenceMaxInfoBytes }, logger),
+        },
         { provide: PingScheduler, useFactory: () => new PingScheduler(config.ping.intervalMs, config.ping.precision) },
         {
           provide: SessionService,
-          useFactory: (stats: GatewayStats, hub: Hub, rpc: RpcClient, disconnects: DisconnectQueue, pings: PingScheduler, registry: SessionRegistry) => {
+          useFactory: (
+            stats: GatewayStats,
+            hub: Hub,
+            rpc: RpcClient,
+            disconnects: DisconnectQueue,
+            pings: PingScheduler,
+            registry: SessionRegistry,
+            presence: PresenceTracker,
+          ) => {
             const context: SessionContext = {
               options: {
                 disconnectMode: config.disconnect.mode,
@@ -66,6 +79,7 @@ export class GatewayModule {
               hub,
               broker,
               rpc,
+              presence,
               disconnects,
               pings,
               registry,
@@ -78,7 +92,7 @@ export class GatewayModule {
             stats.registerGauge('disconnect_queue_size', () => disconnects.pending);
             return new SessionService(context, registry, new JwtIdentification(config.jwt), config.rpc);
           },
-          inject: [GatewayStats, Hub, RpcClient, DisconnectQueue, PingScheduler, SessionRegistry],
+          inject: [GatewayStats, Hub, RpcClient, DisconnectQueue, PingScheduler, SessionRegistry, PresenceTracker],
         },
         {
           provide: BroadcastDispatcher,
@@ -87,9 +101,12 @@ export class GatewayModule {
         },
         {
           provide: BroadcastIntakes,
-          useFactory: (dispatcher: BroadcastDispatcher, hub: Hub, stats: GatewayStats) =>
-            createBroadcastIntakes(config, { local: dispatcher, interest: hub, stats, logger }),
-          inject: [BroadcastDispatcher, Hub, GatewayStats],
+          useFactory: (dispatcher: BroadcastDispatcher, hub: Hub, stats: GatewayStats, presence: PresenceTracker) => {
+            const intakes = createBroadcastIntakes(config, { local: dispatcher, interest: hub, stats, logger });
+            presence.publishThrough(intakes.publisher.sink, intakes.publisher.relayed);
+            return intakes;
+          },
+          inject: [BroadcastDispatcher, Hub, GatewayStats, PresenceTracker],
         },
         {
           provide: METRICS_REGISTRY,

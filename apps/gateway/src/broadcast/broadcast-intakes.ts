@@ -43,7 +43,9 @@ export function createBroadcastIntakes(config: GatewayConfig, parts: BroadcastPa
     }
   });
   let relay: StreamRelay | null = null;
-  if (broadcast.pubsub !== 'none' && intakes.some((intake) => !intake.fanout)) {
+  // A shared broker's presence events are announced by one gateway and relayed to the others too.
+  const sharedPresence = config.broker.name !== 'none' && config.broker.name !== 'memory';
+  if (broadcast.pubsub !== 'none' && (sharedPresence || intakes.some((intake) => !intake.fanout))) {
     const transport =
       broadcast.pubsub === 'redis' ? new RedisPubsubTransport(broadcast.redisUrl, parts.logger) : new NatsPubsubTransport(broadcast.natsServers, parts.logger);
     relay = new StreamRelay(transport, parts.local, parts.interest, nodeId, broadcast.pubsubMaxPending, parts.logger, parts.stats);
@@ -60,6 +62,11 @@ export class BroadcastIntakes {
     readonly nodeId: string,
     private readonly logger: GatewayLogger,
   ) {}
+
+  /** Where this gateway's own publications (presence events) go: delivered here, and relayed when a pub/sub is set. */
+  get publisher(): { sink: BroadcastSink; relayed: boolean } {
+    return { sink: this.relay ?? this.local, relayed: this.relay !== null };
+  }
 
   get names(): string[] {
     return this.intakes.map((intake) => intake.name);

@@ -1,5 +1,6 @@
 import type { StringMap } from '#libs/protocol';
 import type { BrokerName } from '../config/gateway-config.js';
+import type { PresenceStore } from './presence/presence-store.js';
 
 /**
  * The gateway's broker seam (anycable-go's `broker.Broker` is the model): where publications get
@@ -7,8 +8,8 @@ import type { BrokerName } from '../config/gateway-config.js';
  * kept for a restore without Connect. The session, the hub and the broadcast dispatcher use only
  * this file's types; each backend (none, memory, redis, nats) lives in its own file beside it.
  *
- * Presence (anycable-go's PresenceAdd/Remove/Info) joins the seam as its own interface from
- * broker/presence/, added to {@link Broker} below.
+ * Presence (anycable-go's PresenceAdd/Remove/Info/TouchPresence) is the broker's `presence`: its
+ * own interface, in broker/presence/ (per gateway with memory, shared with redis and nats).
  */
 
 /** A value now (the memory backend) or later (a networked backend). Callers `await` either. */
@@ -86,6 +87,8 @@ export interface SessionStore {
 /** One broker backend, selected by the `broker` option. */
 export interface Broker extends PublicationLog, SessionStore {
   readonly name: BrokerName;
+  /** The presence sets; null without a broker (broker=none: presence is refused, as in anycable-go). */
+  readonly presence: PresenceStore | null;
   /** Connects to its backend (when it has one); resolves even if the backend is not reachable yet. */
   start(): Promise<void>;
   stop(): Promise<void>;

@@ -5,15 +5,17 @@ import type { Broker } from './broker.js';
 import { MemoryBroker } from './memory.broker.js';
 import { NatsBroker } from './nats/nats.broker.js';
 import { NoBroker } from './no.broker.js';
+import { createPresenceStore } from './presence/create-presence-store.js';
 
 /** The backend selected by the `broker` option (a distributed one reaches its servers through the broadcast settings). */
-export function createBroker({ broker: config, broadcast }: GatewayConfig, logger: GatewayLogger, stats: GatewayStats): Broker {
+export function createBroker(gateway: GatewayConfig, logger: GatewayLogger, stats: GatewayStats): Broker {
+  const { broker: config, broadcast } = gateway;
   switch (config.name) {
     case 'none':
       return new NoBroker();
     case 'memory':
-      return new MemoryBroker(config, logger);
+      return new MemoryBroker(config, logger, createPresenceStore(gateway, logger, stats, 'memory'));
     case 'nats':
-      return new NatsBroker({ ...config, servers: broadcast.natsServers }, logger, stats);
+      return new NatsBroker({ ...config, servers: broadcast.natsServers }, logger, stats, createPresenceStore(gateway, logger, stats, 'nats'));
   }
 }

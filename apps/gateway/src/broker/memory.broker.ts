@@ -1,5 +1,6 @@
 import type { GatewayLogger } from '../log/logger.js';
 import type { Broker, HistoryRead, SessionSnapshot, StreamPosition } from './broker.js';
+import type { PresenceStore } from './presence/presence-store.js';
 import { MAX_CACHED_SESSIONS, SessionCache } from './session-cache.js';
 import { MAX_HISTORY_STREAMS, StreamHistory } from './stream-history.js';
 
@@ -25,6 +26,8 @@ export class MemoryBroker implements Broker {
   constructor(
     private readonly options: MemoryBrokerOptions,
     private readonly logger: GatewayLogger,
+    /** This process's presence sets (broker/presence/). */
+    readonly presence: PresenceStore,
   ) {
     this.history = new StreamHistory({ limit: options.historyLimit, ttlMs: options.historyTtlMs, maxStreams: MAX_HISTORY_STREAMS });
     this.sessions = new SessionCache({ ttlMs: options.sessionsTtlMs, maxSessions: MAX_CACHED_SESSIONS });

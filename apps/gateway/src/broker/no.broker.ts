@@ -8,6 +8,7 @@ const NO_HISTORY: HistoryRead = Object.freeze({ ok: false, error: 'no broker: hi
  */
 export class NoBroker implements Broker {
   readonly name = 'none';
+  readonly presence = null;
 
   start(): Promise<void> {
     return Promise.resolve();

@@ -163,6 +163,10 @@ export interface BrokerConfig {
    * are sent as they are, and the client may see a message twice.
    */
   historyHoldSize: number;
+  /** How long a session that disconnected without leaving stays in presence sets (`presence_ttl`, 15 s). */
+  presenceTtlMs: number;
+  /** Largest presence info, bytes of JSON (`presence_max_info_size`, 4096: a name and an avatar URL fit many times). */
+  presenceMaxInfoBytes: number;
 }
 
 export interface GatewayConfig {

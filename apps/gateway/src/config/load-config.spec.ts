@@ -142,15 +142,28 @@ test('broker: none by default, memory with its history and session cache bounds'
     sessionsTtlMs: 300_000,
     historyHoldMs: 5000,
     historyHoldSize: 1000,
+    presenceTtlMs: 15_000,
+    presenceMaxInfoBytes: 4096,
   });
-  assert.deepEqual(config(['--history_limit=5', '--sessions_ttl=2', '--history_hold_size=9'], { ANYCABLE_BROKER: 'memory', ANYCABLE_HISTORY_TTL: '7', ANYCABLE_HISTORY_HOLD_MILLISECONDS: '50' }).broker, {
-    name: 'memory',
-    historyLimit: 5,
-    historyTtlMs: 7000,
-    sessionsTtlMs: 2000,
-    historyHoldMs: 50,
-    historyHoldSize: 9,
-  });
+  assert.deepEqual(
+    config(['--history_limit=5', '--sessions_ttl=2', '--history_hold_size=9', '--presence_ttl=3'], {
+      ANYCABLE_BROKER: 'memory',
+      ANYCABLE_HISTORY_TTL: '7',
+      ANYCABLE_HISTORY_HOLD_MILLISECONDS: '50',
+      ANYCABLE_PRESENCE_MAX_INFO_SIZE: '100',
+    }).broker,
+    {
+      name: 'memory',
+      historyLimit: 5,
+      historyTtlMs: 7000,
+      sessionsTtlMs: 2000,
+      historyHoldMs: 50,
+      historyHoldSize: 9,
+      presenceTtlMs: 3000,
+      presenceMaxInfoBytes: 100,
+    },
+  );
+  refused(['--presence_ttl=0'], {}, 'presence_ttl', /must be >= 1/);
   refused(['--history_limit=0'], {}, 'history_limit', /must be between 1 and 100000/);
   const nats = config(['--broker=nats', '--nats_servers=nats://10.0.0.1:4222'], {});
   assert.equal(nats.broker.name, 'nats');

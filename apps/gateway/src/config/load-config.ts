@@ -131,6 +131,8 @@ export function buildConfig(options: ReadonlyMap<string, RawOption>): GatewayCon
       sessionsTtlMs: read.int('sessions_ttl', 1) * 1000,
       historyHoldMs: read.int('history_hold_milliseconds', 1),
       historyHoldSize: read.int('history_hold_size', 1),
+      presenceTtlMs: read.int('presence_ttl', 1) * 1000,
+      presenceMaxInfoBytes: read.int('presence_max_info_size', 2, 1_048_576),
     },
     ignoredOptions: read.explicitIgnored(),
   };

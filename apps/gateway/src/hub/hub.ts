@@ -93,9 +93,12 @@ export class Hub {
     const messageJson = messageJsonOf(publication.data);
     const excluded = publication.meta?.exclude_socket;
     const stream = publication.stream;
+    // A typed broadcast (presence events) names its type; those are transient, so they carry no position.
+    const type = publication.meta?.broadcast_type;
     let sent = 0;
     for (const group of groups.values()) {
-      const text = position ? encodeStreamMessage(group.prefix, messageJson, stream, position) : encodeBroadcast(group.prefix, messageJson);
+      const prefix = type ? broadcastPrefixOf(group.identifier, type) : group.prefix;
+      const text = position ? encodeStreamMessage(prefix, messageJson, stream, position) : encodeBroadcast(prefix, messageJson);
       const frame = encodeTextFrame(text);
       for (const subscriber of group.subscribers) {
         if (subscriber.sid === excluded) continue;

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { INestApplication } from '@nestjs/common';
 import type { Broker } from '../broker/broker.js';
 import type { BroadcastIntakes } from '../broadcast/broadcast-intakes.js';
+import type { PresenceTracker } from '../presence/presence-tracker.js';
 import type { HttpEndpoints } from '../http/http-endpoints.js';
 import type { GatewayLogger } from '../log/logger.js';
 import type { DisconnectQueue } from '../rpc/disconnect-queue.js';
@@ -16,6 +17,7 @@ export interface ShutdownParts {
   readonly sessions: SessionService;
   readonly intakes: BroadcastIntakes;
   readonly broker: Pick<Broker, 'stop'>;
+  readonly presence: Pick<PresenceTracker, 'stop'>;
   readonly disconnects: DisconnectQueue;
   readonly pings: PingScheduler;
   readonly rpc: RpcClient;
@@ -49,6 +51,7 @@ export async function shutDownGracefully(parts: ShutdownParts, signal: string, t
   const unsent = await parts.disconnects.flush(Math.max(0, deadline - Date.now()));
   if (unsent > 0) logger.warn({ unsent }, `Disconnect calls not done within shutdown_timeout: ${unsent} left unsent or unanswered`);
   parts.rpc.close();
+  await parts.presence.stop().catch((error: Error) => logger.warn({ err: error.message }, 'presence stop failed'));
   await parts.broker.stop().catch((error: Error) => logger.warn({ err: error.message }, 'broker stop failed'));
   await parts.http.close();
   await parts.app.close();

@@ -31,7 +31,11 @@ export function decodeClientCommand(text: string): DecodedCommand {
     case 'subscribe': {
       // The extended protocol's clients (@anycable/web) ask for history with the subscribe command.
       const history = historyOf(frame);
-      return { ok: true, command: history ? { command, identifier, history } : { command, identifier } };
+      // ...and re-join presence with it after a reconnect (anycable-go joins once confirmed).
+      return {
+        ok: true,
+        command: { command, identifier, ...(history ? { history } : {}), ...(frame.presence !== undefined ? { presence: frame.presence } : {}) },
+      };
     }
     case 'unsubscribe':
       return { ok: true, command: { command, identifier } };
@@ -46,6 +50,11 @@ export function decodeClientCommand(text: string): DecodedCommand {
     case 'whisper':
       if (frame.data === undefined) return { ok: false, error: 'whisper: missing "data"' };
       return { ok: true, command: { command, identifier, data: frame.data } };
+    case 'join':
+      return { ok: true, command: { command, identifier, presence: frame.presence } };
+    case 'leave':
+    case 'presence':
+      return { ok: true, command: { command, identifier } };
     default:
       return { ok: false, error: `unknown command ${JSON.stringify(command).slice(0, 60)}` };
   }

@@ -33,9 +33,18 @@ export function messageJsonOf(data: string): string {
   }
 }
 
-/** The prefix every broadcast frame of one identifier starts with: `{"identifier":"<id>","message":`. */
-export function broadcastPrefixOf(identifier: string): string {
-  return `{"identifier":${JSON.stringify(identifier)},"message":`;
+/**
+ * The prefix every broadcast frame of one identifier starts with: `{"identifier":"<id>","message":`;
+ * with a `broadcast_type` (anycable-go's StreamMessage meta, e.g. `presence`), `{"type":..,"identifier":..,"message":`.
+ */
+export function broadcastPrefixOf(identifier: string, type?: string): string {
+  const typed = type ? `"type":${JSON.stringify(type)},` : '';
+  return `{${typed}"identifier":${JSON.stringify(identifier)},"message":`;
+}
+
+/** A presence frame: an event of the subscription's set, the set itself, or `{"type":"error"}`. */
+export function encodePresence(identifier: string, message: object): string {
+  return JSON.stringify({ type: 'presence', identifier, message });
 }
 
 /** A complete broadcast frame from its prefix (see {@link broadcastPrefixOf}) and message JSON. */

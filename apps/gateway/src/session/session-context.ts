@@ -5,6 +5,7 @@ import type { GatewayLogger } from '../log/logger.js';
 import type { GatewayStats } from '../metrics/gateway-stats.js';
 import type { DisconnectQueue } from '../rpc/disconnect-queue.js';
 import type { CableRpc } from '../rpc/rpc-client.js';
+import type { PresenceTracker } from '../presence/presence-tracker.js';
 import type { PingScheduler } from './ping-scheduler.js';
 import type { SessionRegistry } from './session-registry.js';
 
@@ -30,6 +31,8 @@ export interface SessionContext {
   /** The broker seam: stream history and sessions kept for a restore (whatever the backend). */
   readonly broker: PublicationLog & SessionStore;
   readonly rpc: CableRpc;
+  /** Presence sets and their events (whatever the broker). */
+  readonly presence: Pick<PresenceTracker, 'join' | 'leave' | 'info' | 'sessionClosed'>;
   readonly disconnects: Pick<DisconnectQueue, 'enqueue'>;
   readonly pings: Pick<PingScheduler, 'add' | 'remove'>;
   readonly registry: Pick<SessionRegistry, 'indexIdentifiers' | 'remove' | 'withSid'>;

@@ -19,6 +19,7 @@ import { LiveDelivery, type HoldEnd } from './live-delivery.js';
 import type { PingTarget } from './ping-scheduler.js';
 import { mergeState, type RequestEnv } from './request-env.js';
 import type { SessionContext } from './session-context.js';
+import { SessionPresence } from './session-presence.js';
 
 /** One subscription of a session: its RPC state (istate) and the streams it follows. */
 interface Subscription {
@@ -63,6 +64,7 @@ export class Session implements PingTarget {
   private takenOver = false;
   /** This session's broadcast frames, held back around history answers (exactly once, in order). */
   private readonly delivery: LiveDelivery;
+  private readonly presence: SessionPresence;
 
   constructor(
     readonly socket: CableSocket,
@@ -71,6 +73,15 @@ export class Session implements PingTarget {
   ) {
     const { historyHoldMs, historyHoldSize } = context.options;
     this.delivery = new LiveDelivery(socket, { holdMs: historyHoldMs, maxHeld: historyHoldSize }, (reason, released) => this.holdEnded(reason, released));
+    this.presence = new SessionPresence(
+      {
+        sid: socket.sid,
+        send: (frame) => this.state === 'connected' && this.socket.sendText(frame),
+        badInput: (message, fields) => this.badInput(message, fields),
+        debug: (message, fields) => this.log('debug', message, fields),
+      },
+      context.presence,
+    );
   }
 
   get sid(): string {
@@ -211,6 +222,7 @@ export class Session implements PingTarget {
     this.delivery.dispose();
     this.inbox = null;
     this.context.pings.remove(this);
+    this.presence.closed();
     for (const [identifier, subscription] of this.subscriptions) this.stopAllStreams(identifier, subscription);
     this.context.registry.remove(this);
     if (!this.busy) this.finishClose();
@@ -313,7 +325,7 @@ export class Session implements PingTarget {
   private execute(command: QueuedCommand): Promise<void> | void {
     switch (command.command) {
       case 'subscribe':
-        return this.subscribe(command.identifier, command.history);
+        return this.subscribe(command.identifier, command.history, command.presence);
       case 'unsubscribe':
         return this.unsubscribe(command.identifier);
       case 'message':
@@ -322,11 +334,25 @@ export class Session implements PingTarget {
         return this.history(command.identifier, command.history);
       case 'whisper':
         return this.whisper(command.identifier, command.data);
+      case 'join':
+        return this.presence.join(command.identifier, this.istateOf(command.identifier), command.presence);
+      case 'leave':
+        return this.presence.leave(command.identifier, this.istateOf(command.identifier));
+      case 'presence':
+        return this.presence.answer(command.identifier, this.istateOf(command.identifier));
     }
   }
 
-  /** Subscribes over RPC; a `history` request (extended protocol) is answered once confirmed, like anycable-go. */
-  private async subscribe(identifier: string, history?: HistoryRequest): Promise<void> {
+  /** A subscription's istate: undefined when not subscribed, null when it has none. */
+  private istateOf(identifier: string): StringMap | null | undefined {
+    return this.subscriptions.get(identifier)?.istate;
+  }
+
+  /**
+   * Subscribes over RPC; a `history` request (extended protocol) is answered once confirmed, then a
+   * `presence` join (a client re-joining after a reconnect) is applied, like anycable-go.
+   */
+  private async subscribe(identifier: string, history?: HistoryRequest, presence?: unknown): Promise<void> {
     if (this.subscriptions.has(identifier)) {
       this.log('debug', 'already subscribed: subscribe ignored', { identifier });
       return;
@@ -342,9 +368,13 @@ export class Session implements PingTarget {
       if (wantsHistory) this.delivery.holdForAnswer(identifier);
       this.apply(response, identifier, subscription);
       this.commit();
-      if (!wantsHistory) return;
-      if (this.state === 'connected' && this.subscriptions.get(identifier) === subscription) await this.history(identifier, history);
-      else this.delivery.answered(identifier, new Map());
+      await this.presenceFromRpc(response, identifier);
+      const current = (): boolean => this.state === 'connected' && this.subscriptions.get(identifier) === subscription;
+      if (wantsHistory) {
+        if (current()) await this.history(identifier, history);
+        else this.delivery.answered(identifier, new Map());
+      }
+      if (presence !== undefined && current()) await this.presence.join(identifier, subscription.istate, presence);
     } else if (response.status === Status.FAILURE) {
       this.log('info', 'subscription rejected', { identifier, error: response.error_msg || undefined });
       this.apply(response, identifier, null);
@@ -364,6 +394,7 @@ export class Session implements PingTarget {
     this.subscriptions.delete(identifier);
     this.delivery.forget(identifier);
     this.commit();
+    await this.presence.unsubscribed(identifier, subscription.istate);
     const response = await this.command('unsubscribe', identifier, '', subscription.istate);
     if (!response) return;
     if (response.status === Status.ERROR) this.log('error', 'unsubscribe answered ERROR', { identifier, error: response.error_msg });
@@ -383,6 +414,13 @@ export class Session implements PingTarget {
       return;
     }
     this.apply(response, identifier, this.subscriptions.get(identifier) === subscription ? subscription : null);
+    await this.presenceFromRpc(response, identifier);
+  }
+
+  /** The `presence` of a Command answer (after its state was merged: the answer may set `$p` itself). */
+  private async presenceFromRpc(response: CommandResponse, identifier: string): Promise<void> {
+    if (!response.presence?.type || this.state !== 'connected') return;
+    await this.presence.fromRpc(identifier, this.istateOf(identifier), response.presence);
   }
 
   /**
@@ -437,8 +475,8 @@ export class Session implements PingTarget {
 
   /**
    * Applies a Command answer in the contract's order: remember `disconnect`; stop streams (all,
-   * or the listed ones); follow new streams; merge state; send transmissions verbatim; presence;
-   * then close if asked. A session closing meanwhile only records state (for Disconnect).
+   * or the listed ones); follow new streams; merge state; send transmissions verbatim; then close
+   * if asked. Its `presence` is applied by the caller afterwards (it awaits the broker). A session closing meanwhile only records state (for Disconnect).
    */
   private apply(response: CommandResponse, identifier: string, subscription: Subscription | null): void {
     const live = this.state === 'connected';
@@ -455,7 +493,6 @@ export class Session implements PingTarget {
       response.stop_streams || response.stopped_streams.length > 0 || response.streams.length > 0 || hasEntries(response.env?.cstate) || hasEntries(response.env?.istate);
     if (live && changed) this.commit();
     if (live) this.sendTransmissions(response.transmissions);
-    if (response.presence?.type) this.log('debug', 'presence update ignored (no presence support)', { identifier, presence: response.presence.type });
     if (response.disconnect) {
       this.log('info', 'RPC asked to disconnect the session');
       this.closeWith(CloseCode.NORMAL);

@@ -5,6 +5,7 @@ import { pause, settlesWithin } from '../../broadcast/waits.js';
 import type { GatewayLogger } from '../../log/logger.js';
 import type { GatewayStats } from '../../metrics/gateway-stats.js';
 import type { Broker, HistoryRead, SessionSnapshot, StreamPosition } from '../broker.js';
+import type { PresenceStore } from '../presence/presence-store.js';
 import { MAX_HISTORY_STREAMS } from '../stream-history.js';
 import { JetStreamHistory, type JetStreamRead } from './jetstream-history.js';
 import { EPOCH_BUCKET, EPOCH_KEY, jetStreamNameOf, SESSIONS_BUCKET, sessionKeyOf } from './jetstream-names.js';
@@ -86,6 +87,8 @@ export class NatsBroker implements Broker {
     private readonly options: NatsBrokerOptions,
     private readonly logger: GatewayLogger,
     private readonly stats: GatewayStats,
+    /** The presence sets in the KV bucket `_anycable_presence_` (broker/presence/). */
+    readonly presence: PresenceStore,
   ) {}
 
   async start(): Promise<void> {

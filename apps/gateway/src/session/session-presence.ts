@@ -1,0 +1,109 @@
+import type { PresenceResponse, StringMap } from '#libs/protocol';
+import type { PresenceInfoValue } from '../broker/presence/presence-set.js';
+import { encodePresence } from '../protocol/server-frame.encoder.js';
+import type { PresenceTracker } from '../presence/presence-tracker.js';
+
+/** The istate key naming a subscription's presence stream (anycable-go's PRESENCE_STREAM_STATE). */
+export const PRESENCE_STREAM_STATE = '$p';
+
+/** What a session's presence commands need from their session. */
+export interface PresenceSessionPort {
+  readonly sid: string;
+  /** Sends a frame while the session is connected. */
+  send(frame: string): void;
+  /** Logs refused input (bounded per session) and goes on. */
+  badInput(message: string, fields: Record<string, unknown>): void;
+  debug(message: string, fields: Record<string, unknown>): void;
+}
+
+/**
+ * A session's presence (anycable-go node.go PresenceJoin / PresenceLeave / Presence and the
+ * `presence` of Command answers). A subscription takes part when its istate names a presence
+ * stream (`$p`, set by the RPC app or the signed-streams controller). Refusals are logged and
+ * the session goes on, as in anycable-go; a `presence` command that cannot be answered gets
+ * `{"type":"presence","message":{"type":"error"}}` (anycable-go sends it for backend errors; here
+ * also for a missing subscription or presence stream, so @anycable/web's `info()` fails instead of waiting forever).
+ */
+export class SessionPresence {
+  constructor(
+    private readonly session: PresenceSessionPort,
+    private readonly tracker: Pick<PresenceTracker, 'join' | 'leave' | 'info' | 'sessionClosed'>,
+  ) {}
+
+  /** A client's `join` (or the `presence` of its `subscribe`): `{ id, info }`, id a non-empty string. */
+  async join(identifier: string, istate: StringMap | null | undefined, presence: unknown): Promise<void> {
+    const stream = this.streamOf(identifier, istate, 'join');
+    if (!stream) return;
+    if (typeof presence !== 'object' || presence === null || Array.isArray(presence)) {
+      this.session.badInput('join without a "presence" object: ignored', { identifier });
+      return;
+    }
+    const { id, info } = presence as { id?: unknown; info?: unknown };
+    if (typeof id !== 'string' || id === '') {
+      this.session.badInput('join without a presence id (a non-empty string): ignored', { identifier });
+      return;
+    }
+    await this.apply('join', identifier, this.tracker.join(this.session.sid, stream, id, info));
+  }
+
+  /** A client's `leave`. */
+  async leave(identifier: string, istate: StringMap | null | undefined): Promise<void> {
+    const stream = this.streamOf(identifier, istate, 'leave');
+    if (stream) await this.apply('leave', identifier, this.tracker.leave(this.session.sid, stream));
+  }
+
+  /** A client's `presence`: the set of the subscription's presence stream. */
+  async answer(identifier: string, istate: StringMap | null | undefined): Promise<void> {
+    const stream = this.streamOf(identifier, istate, 'presence');
+    const info = stream ? await this.tracker.info(stream) : null;
+    this.session.send(encodePresence(identifier, info ?? { type: 'error' }));
+  }
+
+  /** The `presence` of a Command answer: join or leave on the client's behalf (info arrives JSON-encoded). */
+  async fromRpc(identifier: string, istate: StringMap | null | undefined, presence: PresenceResponse): Promise<void> {
+    if (presence.type === 'join') await this.join(identifier, istate, { id: presence.id, info: decodeInfo(presence.info) });
+    else if (presence.type === 'leave') await this.leave(identifier, istate);
+    else this.session.badInput('RPC answer with an unknown presence type: ignored', { identifier, presence: presence.type });
+  }
+
+  /** The subscription is gone (unsubscribe): its session leaves the set, if it had joined. */
+  async unsubscribed(identifier: string, istate: StringMap | null | undefined): Promise<void> {
+    const stream = istate?.[PRESENCE_STREAM_STATE];
+    if (!stream) return;
+    const refusal = await this.tracker.leave(this.session.sid, stream);
+    if (refusal) this.session.debug('no presence to leave on unsubscribe', { identifier, reason: refusal });
+  }
+
+  /** The session closed without leaving: its records expire after presence_ttl. */
+  closed(): void {
+    this.tracker.sessionClosed(this.session.sid);
+  }
+
+  private streamOf(identifier: string, istate: StringMap | null | undefined, command: string): string | null {
+    if (istate === undefined) {
+      this.session.badInput(`${command} for an unknown subscription: ignored`, { identifier });
+      return null;
+    }
+    const stream = istate?.[PRESENCE_STREAM_STATE];
+    if (!stream) {
+      this.session.badInput(`${command}: this subscription has no presence stream (istate $p): ignored`, { identifier });
+      return null;
+    }
+    return stream;
+  }
+
+  private async apply(command: string, identifier: string, outcome: Promise<string | null>): Promise<void> {
+    const refusal = await outcome;
+    if (refusal) this.session.badInput(`${command} refused: ${refusal}`, { identifier });
+  }
+}
+
+/** The RPC app's info: JSON when it parses (anycable-go), else the string itself; none when empty. */
+function decodeInfo(info: string): PresenceInfoValue {
+  if (info === '') return undefined;
+  try {
+    return JSON.parse(info) as PresenceInfoValue;
+  } catch {
+    return info;
+  }
+}
