@@ -69,7 +69,7 @@ async function run(options: BenchOptions, progress: Progress): Promise<BenchRepo
           try {
             result = await scenario.measure(peer, { options, redisUrl: redis.url, progress }, variant);
           } catch (error) {
-            result = { peer: id, title: variant ? titleOf(peer, variant) : peer.title, error: (error as Error).message };
+            result = { peer: id, title: variant ? titleOf(peer, variant) : peer.title, ...(variant ? { variant } : {}), error: (error as Error).message };
           }
           result.loadAverage = [round(loadBefore, 2), round(loadavg()[0], 2)];
           measured.push(result);

@@ -6,6 +6,8 @@ import type { LatencySummary } from '../statistics.js';
 export interface PeerMeasurement {
   peer: PeerId;
   title: string;
+  /** What was measured beside the peer when a scenario measures it more than once (e.g. `broker=nats`). */
+  variant?: string;
   /** Set when the measurement could not be made; the numbers are then absent or partial. */
   error?: string;
   /**
