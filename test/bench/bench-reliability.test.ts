@@ -12,7 +12,7 @@ import type { BenchReport } from '../../bench/src/report/results.js';
 test('npm run bench -- reliability --quick: our gateway (broker=nats) exactly once; Socket.IO measured beside it', { timeout: 240_000 }, async (t) => {
   const outDir = mkdtempSync(join(tmpdir(), 'bench-reliability-'));
   t.after(() => rmSync(outDir, { recursive: true, force: true }));
-  const args = ['reliability', '--quick', '--reliable-clients', '20', '--reliable-seconds', '4', '--drop-every-ms', '750', '--peers', 'gateway,socketio,ws', '--brokers', 'nats', '--out', outDir];
+  const args = ['reliability', '--quick', '--reliable-clients', '20', '--reliable-seconds', '3', '--drop-every-ms', '750', '--peers', 'gateway,socketio,ws', '--brokers', 'nats', '--out', outDir];
   const bench = startProcess(process.execPath, ['dist/bench/src/cli.js', ...args], {}, 'bench');
   t.after(() => bench.stop('SIGTERM', 20_000));
   const exit = await new Promise<number | null>((resolve) => bench.child.once('exit', (code) => resolve(code)));
