@@ -18,6 +18,8 @@ import { RpcClient } from './rpc/rpc-client.js';
 import { PingScheduler } from './session/ping-scheduler.js';
 import { SessionService } from './session/session.service.js';
 import { CableWsAdapter } from './transport/cable-ws.adapter.js';
+import { ConnectionBudget } from './transport/connection-budget.js';
+import { SseEndpoint } from './transport/sse/sse-endpoint.js';
 
 /** Builds and starts the gateway from a validated config; resolves once it is serving. */
 export async function bootstrap(config: GatewayConfig): Promise<void> {
@@ -31,14 +33,24 @@ export async function bootstrap(config: GatewayConfig): Promise<void> {
     abortOnError: false,
     httpsOptions: config.ssl ? { cert: readFileSync(config.ssl.certPath), key: readFileSync(config.ssl.keyPath) } : undefined,
   });
+  const budget = new ConnectionBudget(config.maxConn);
+  const transportContext = { logger, stats: app.get(GatewayStats), maxPendingBytes: config.ws.maxPendingBytes };
   const adapter = new CableWsAdapter(
     app.getHttpServer(),
-    { paths: config.paths, maxMessageSize: config.ws.maxMessageSize, maxConn: config.maxConn, allowedOrigins: config.allowedOrigins, secure: config.ssl !== null },
-    { logger, stats: app.get(GatewayStats), maxPendingBytes: config.ws.maxPendingBytes },
+    { paths: config.paths, maxMessageSize: config.ws.maxMessageSize, budget, allowedOrigins: config.allowedOrigins, secure: config.ssl !== null },
+    transportContext,
   );
   app.useWebSocketAdapter(adapter);
   const http = app.get(HttpEndpoints);
   http.register(app.getHttpAdapter());
+  const sse = config.sse.enabled
+    ? new SseEndpoint(
+        { path: config.sse.path, allowedOrigins: config.allowedOrigins, budget, secure: config.ssl !== null, version: packageVersion() },
+        transportContext,
+        app.get(SessionService),
+      )
+    : null;
+  sse?.mount(app.getHttpAdapter());
   const intakes = app.get(BroadcastIntakes);
   intakes.mount(app.getHttpAdapter());
 
@@ -56,13 +68,14 @@ export async function bootstrap(config: GatewayConfig): Promise<void> {
   // The ready line is printed whatever log_level says: scripts and tests wait for it.
   const announcer = logger.isLevelEnabled('info') ? logger : createLogger('info', config.log.format);
   announcer.info(
-    { paths: config.paths, rpc: config.rpc.host, broadcast: intakes.names, version: packageVersion() },
+    { paths: config.paths, sse: sse ? config.sse.path : undefined, rpc: config.rpc.host, broadcast: intakes.names, version: packageVersion() },
     `Gateway listening on ${config.host}:${address.port}`,
   );
 
   const parts = {
     app,
     cableServer: adapter.cableServer,
+    sse,
     sessions: app.get(SessionService),
     intakes,
     broker,

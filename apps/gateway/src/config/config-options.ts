@@ -175,8 +175,8 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   option('pusher_app_id', 'string', '', 'Pusher protocol', 'unsupported'),
   option('pusher_secret', 'string', '', 'Pusher protocol', 'unsupported'),
   option('pusher_app_key', 'string', '', 'Pusher protocol', 'unsupported'),
-  option('sse', 'bool', 'false', 'Server-sent events endpoint', 'unsupported'),
-  option('sse_path', 'string', '/events', 'Server-sent events path', 'ignored'),
+  option('sse', 'bool', 'false', 'Serve Server-Sent Events (EventSource clients) at sse_path'),
+  option('sse_path', 'string', '/events', 'Server-Sent Events endpoint path'),
   option('presets', 'string', '', 'Configuration presets', 'ignored'),
 ];
 

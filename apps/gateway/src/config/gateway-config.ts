@@ -169,6 +169,14 @@ export interface BrokerConfig {
   presenceMaxInfoBytes: number;
 }
 
+/** Server-Sent Events (anycable-go's `sse`, `sse_path`). */
+export interface SseConfig {
+  /** `sse` (false): serve EventSource clients at `path`. */
+  enabled: boolean;
+  /** `sse_path` (`/events`). */
+  path: string;
+}
+
 export interface GatewayConfig {
   host: string;
   port: number;
@@ -190,6 +198,7 @@ export interface GatewayConfig {
   broadcast: BroadcastConfig;
   jwt: JwtConfig;
   broker: BrokerConfig;
+  sse: SseConfig;
   /** Options accepted for compatibility that have no effect here, to be logged once at boot. */
   ignoredOptions: string[];
 }

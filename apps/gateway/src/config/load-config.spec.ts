@@ -170,6 +170,13 @@ test('broker: none by default, memory with its history and session cache bounds'
   assert.deepEqual(nats.broadcast.natsServers, ['nats://10.0.0.1:4222'], 'broker=nats reaches NATS through nats_servers');
 });
 
+test('sse: off by default at /events; sse_path must be a free path', () => {
+  assert.deepEqual(config([], {}).sse, { enabled: false, path: '/events' });
+  assert.deepEqual(config(['--sse'], { ANYCABLE_SSE_PATH: '/stream' }).sse, { enabled: true, path: '/stream' });
+  refused(['--sse_path=events'], {}, 'sse_path', /must start with \//);
+  refused(['--sse_path=/cable'], {}, 'sse_path', /already the WebSocket or health path/);
+});
+
 test('unsupported features refuse to start; compatibility knobs are accepted and listed', () => {
   refused([], { ANYCABLE_BROKER: 'redis' }, 'broker', /must be one of none, memory/);
   refused(['--turbo_streams'], {}, 'turbo_streams', /not implemented yet/);

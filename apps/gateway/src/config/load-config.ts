@@ -29,6 +29,9 @@ export function buildConfig(options: ReadonlyMap<string, RawOption>): GatewayCon
   for (const path of paths) if (!path.startsWith('/')) read.fail('path', `"${path}" must start with /`);
   const healthPath = read.string('health_path');
   if (!healthPath.startsWith('/')) read.fail('health_path', 'must start with /');
+  const ssePath = read.string('sse_path');
+  if (!ssePath.startsWith('/')) read.fail('sse_path', 'must start with /');
+  if (paths.includes(ssePath) || ssePath === healthPath) read.fail('sse_path', `"${ssePath}" is already the WebSocket or health path`);
 
   const sslCert = read.string('ssl_cert');
   const sslKey = read.string('ssl_key');
@@ -134,6 +137,7 @@ export function buildConfig(options: ReadonlyMap<string, RawOption>): GatewayCon
       presenceTtlMs: read.int('presence_ttl', 1) * 1000,
       presenceMaxInfoBytes: read.int('presence_max_info_size', 2, 1_048_576),
     },
+    sse: { enabled: read.bool('sse'), path: ssePath },
     ignoredOptions: read.explicitIgnored(),
   };
   if (read.isExplicit('jwt_id_param') && !read.isExplicit('jwt_param')) config.jwt.param = read.nonEmpty('jwt_id_param');

@@ -1,13 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GatewayStats } from '../metrics/gateway-stats.js';
+import { WS_ENCODER } from '../transport/ws-frame-encoders.js';
 import { Hub, type HubSubscriber } from './hub.js';
 
-/** A subscriber recording the frames it was given (the hub only needs sid + sendFrame). */
+/** A subscriber recording the frames it was given (the hub only needs sid, encoder and sendFrame). */
 function recorder(sid: string): HubSubscriber & { frames: Buffer[]; texts(): unknown[] } {
   const frames: Buffer[] = [];
   return {
     sid,
+    encoder: WS_ENCODER,
     frames,
     sendFrame(frame: Buffer) {
       frames.push(frame);

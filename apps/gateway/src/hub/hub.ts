@@ -1,15 +1,17 @@
 import type { Publication } from '#libs/protocol';
 import type { GatewayStats } from '../metrics/gateway-stats.js';
 import type { StreamPosition } from '../broker/broker.js';
-import { broadcastPrefixOf, encodeBroadcast, encodeStreamMessage, messageJsonOf } from '../protocol/server-frame.encoder.js';
-import { encodeTextFrame } from '../transport/ws-frame.js';
+import { broadcastPrefixOf, messageJsonOf } from '../protocol/server-frame.encoder.js';
+import { EncodedOnce, type FrameEncoder } from '../transport/frame-encoder.js';
 import type { StreamInterestListener } from './stream-interest.js';
 
 /** Whatever can receive broadcast frames: a session's live delivery (or a bare socket). */
 export interface HubSubscriber {
   readonly sid: string;
+  /** How the subscriber's transport encodes a broadcast (WebSocket frame, SSE event); shared by every socket of its kind. */
+  readonly encoder: FrameEncoder;
   /**
-   * Writes a prebuilt broadcast frame of the subscription `identifier` to `stream`, whose
+   * Writes a prebuilt broadcast frame (built by `encoder`) of the subscription `identifier` to `stream`, whose
    * publication is at `position` in the stream's history (null: not stored). False if it was not
    * written (closed, dropped as a slow client, or a duplicate of what history already sent).
    */
@@ -85,7 +87,8 @@ export class Hub {
    * named by `meta.exclude_socket`. With a `position` (the broadcast was stored in history) every
    * frame carries `stream_id`, `epoch` and `offset`, whatever the sub-protocol (anycable-go does
    * so: a plain-protocol client may ask for history too). Frames are encoded once per
-   * (broadcast, identifier). Returns the number of frames written.
+   * (broadcast, identifier, encoder): WebSocket and SSE subscribers each share their bytes.
+   * Returns the number of frames written.
    */
   deliver(publication: Publication, position: StreamPosition | null = null): number {
     const groups = this.streams.get(publication.stream);
@@ -98,11 +101,11 @@ export class Hub {
     let sent = 0;
     for (const group of groups.values()) {
       const prefix = type ? broadcastPrefixOf(group.identifier, type) : group.prefix;
-      const text = position ? encodeStreamMessage(prefix, messageJson, stream, position) : encodeBroadcast(prefix, messageJson);
-      const frame = encodeTextFrame(text);
+      const frames = EncodedOnce.broadcast({ prefix, messageJson, stream, position, type });
       for (const subscriber of group.subscribers) {
         if (subscriber.sid === excluded) continue;
-        if (subscriber.sendFrame(frame, group.identifier, stream, position)) sent++;
+        const frame = frames.bytesFor(subscriber.encoder);
+        if (frame && subscriber.sendFrame(frame, group.identifier, stream, position)) sent++;
       }
     }
     this.stats.broadcastFramesSent += sent;

@@ -10,10 +10,13 @@ import type { RpcClient } from '../rpc/rpc-client.js';
 import type { PingScheduler } from '../session/ping-scheduler.js';
 import type { SessionService } from '../session/session.service.js';
 import type { CableServer } from '../transport/cable-server.js';
+import type { SseEndpoint } from '../transport/sse/sse-endpoint.js';
 
 export interface ShutdownParts {
   readonly app: INestApplication;
   readonly cableServer: CableServer;
+  /** The SSE endpoint when `sse` is on. */
+  readonly sse: SseEndpoint | null;
   readonly sessions: SessionService;
   readonly intakes: BroadcastIntakes;
   readonly broker: Pick<Broker, 'stop'>;
@@ -29,16 +32,19 @@ export interface ShutdownParts {
 const CLOSE_HANDSHAKE_WAIT_MS = 2_000;
 
 /**
- * SIGTERM/SIGINT: stop accepting, tell every client `server_restart` and close 1001, flush the
+ * SIGTERM/SIGINT: stop accepting, tell every client `server_restart` (WebSocket: then close 1001;
+ * SSE: a `disconnect` event, then the end of the stream), flush the
  * pending Disconnect calls within shutdown_timeout, then close everything. Resolves when done.
  */
 export async function shutDownGracefully(parts: ShutdownParts, signal: string, timeoutMs: number, delayMs: number): Promise<void> {
   const { logger } = parts;
   const deadline = Date.now() + timeoutMs;
-  logger.info({ signal, sessions: parts.cableServer.connectionCount }, 'Shutting down');
+  const openConnections = (): number => parts.cableServer.connectionCount + (parts.sse?.connectionCount ?? 0);
+  logger.info({ signal, sessions: openConnections() }, 'Shutting down');
   parts.http.markShuttingDown();
   if (delayMs > 0) await sleep(delayMs);
   parts.cableServer.stopAccepting();
+  parts.sse?.stopAccepting();
   parts.app.getHttpServer().close();
   parts.pings.stop();
   await parts.intakes.stop();
@@ -46,7 +52,8 @@ export async function shutDownGracefully(parts: ShutdownParts, signal: string, t
   const closed = parts.sessions.shutdownAll();
   const closeWait = Math.min(CLOSE_HANDSHAKE_WAIT_MS, Math.max(0, deadline - Date.now()));
   const until = Date.now() + closeWait;
-  while (parts.cableServer.connectionCount > 0 && Date.now() < until) await sleep(20);
+  while (openConnections() > 0 && Date.now() < until) await sleep(20);
+  parts.sse?.close();
 
   const unsent = await parts.disconnects.flush(Math.max(0, deadline - Date.now()));
   if (unsent > 0) logger.warn({ unsent }, `Disconnect calls not done within shutdown_timeout: ${unsent} left unsent or unanswered`);

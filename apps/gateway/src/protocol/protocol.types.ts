@@ -1,3 +1,4 @@
+import type { ClientCommand } from '#libs/protocol';
 export type { DisconnectReason } from '#libs/protocol';
 export type { PingPrecision } from '../config/gateway-config.js';
 
@@ -8,3 +9,6 @@ export const CloseCode = {
   TOO_BIG: 1009,
   SERVER_ERROR: 1011,
 } as const;
+
+/** A subscribe command, as one-way transports (SSE) build them from their request. */
+export type SubscribeCommand = Extract<ClientCommand, { command: 'subscribe' }>;

@@ -1,6 +1,7 @@
 import type { StreamPosition } from '../broker/broker.js';
 import type { HubSubscriber } from '../hub/hub.js';
-import type { CableSocket } from '../transport/cable-socket.js';
+import type { FrameEncoder } from '../transport/frame-encoder.js';
+import type { SessionSocket } from '../transport/session-socket.js';
 
 export interface LiveDeliveryOptions {
   /**
@@ -46,13 +47,17 @@ export class LiveDelivery implements HubSubscriber {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly socket: CableSocket,
+    private readonly socket: SessionSocket,
     private readonly options: LiveDeliveryOptions,
     private readonly onHoldEnded: (reason: HoldEnd, released: number) => void,
   ) {}
 
   get sid(): string {
     return this.socket.sid;
+  }
+
+  get encoder(): FrameEncoder {
+    return this.socket.encoder;
   }
 
   sendFrame(frame: Buffer, identifier = '', stream = '', position: StreamPosition | null = null): boolean {

@@ -1,26 +1,27 @@
 import type { PingPrecision } from '../config/gateway-config.js';
 import { encodePing } from '../protocol/server-frame.encoder.js';
-import { encodeTextFrame } from '../transport/ws-frame.js';
+import { EncodedOnce } from '../transport/frame-encoder.js';
 
 /** A session as the pinger sees it. */
 export interface PingTarget {
   /** Slot index the scheduler assigned (its per-session offset); -1 when not scheduled. */
   pingSlot: number;
-  ping(frame: Buffer, nowMs: number): void;
+  /** `frame` is encoded once per encoder (WebSocket, SSE) and shared by every session of the tick. */
+  ping(frame: EncodedOnce, nowMs: number): void;
 }
 
 /**
  * Sends every session a ping each `ping_interval`, spread over the interval: sessions are dealt
  * round-robin into slots (their offset), and each tick pings one slot. Pinging 10,000 sessions in
  * one burst blocked the thread for over 100 ms; a slot of a few hundred does not.
- * The ping frame is built once per tick (once per second with second precision), shared by all.
+ * The ping frame is built once per tick (once per second with second precision) and encoder, shared by all.
  */
 export class PingScheduler {
   private readonly slots: Set<PingTarget>[];
   private cursor = 0;
   private nextSlot = 0;
   private timer: NodeJS.Timeout | null = null;
-  private frame: Buffer | null = null;
+  private frame: EncodedOnce | null = null;
   private frameStamp = '';
 
   constructor(
@@ -68,11 +69,11 @@ export class PingScheduler {
     for (const target of slot) target.ping(frame, nowMs);
   }
 
-  private frameAt(nowMs: number): Buffer {
+  private frameAt(nowMs: number): EncodedOnce {
     const text = encodePing(nowMs, this.precision);
     if (this.frame && this.frameStamp === text) return this.frame;
     this.frameStamp = text;
-    this.frame = encodeTextFrame(text);
+    this.frame = EncodedOnce.frame(text);
     return this.frame;
   }
 }

@@ -1,4 +1,4 @@
-import type { CableSocket } from '../transport/cable-socket.js';
+import type { SessionSocket } from '../transport/session-socket.js';
 import type { Session } from './session.js';
 
 /**
@@ -7,7 +7,7 @@ import type { Session } from './session.js';
  * stored without a Set.
  */
 export class SessionRegistry {
-  private readonly bySocket = new Map<CableSocket, Session>();
+  private readonly bySocket = new Map<SessionSocket, Session>();
   private readonly bySid = new Map<string, Session>();
   private readonly byIdentifiers = new Map<string, Session | Set<Session>>();
 
@@ -30,7 +30,7 @@ export class SessionRegistry {
     return this.bySid.get(sid);
   }
 
-  get(socket: CableSocket): Session | undefined {
+  get(socket: SessionSocket): Session | undefined {
     return this.bySocket.get(socket);
   }
 

@@ -1,14 +1,18 @@
 import type { ClientCommand } from '#libs/protocol';
 import type { RpcConfig } from '../config/gateway-config.js';
-import type { CableSocket } from '../transport/cable-socket.js';
+import type { SessionSocket } from '../transport/session-socket.js';
 import type { InvalidFrame } from '../transport/cable-ws.adapter.js';
 import type { JwtIdentification } from './jwt-identification.js';
+import type { SubscribeCommand } from '../protocol/protocol.types.js';
 import { isExtendedProtocol } from '../protocol/subprotocol.js';
 import type { Handshake } from '../transport/handshake.js';
 import { requestEnvOf } from './request-env.js';
 import type { SessionContext } from './session-context.js';
 import type { SessionRegistry } from './session-registry.js';
 import { Session } from './session.js';
+
+/** How opening a one-way session went: subscribed, refused at authentication, or a subscription not confirmed. */
+export type OneWayOutcome = 'subscribed' | 'not_connected' | 'not_subscribed';
 
 /** Creates sessions for accepted sockets and routes the gateway's events to them. */
 export class SessionService {
@@ -19,19 +23,42 @@ export class SessionService {
     private readonly proxy: Pick<RpcConfig, 'proxyHeaders' | 'proxyCookies'>,
   ) {}
 
-  open(socket: CableSocket): void {
+  open(socket: SessionSocket): void {
     const handshake = socket.takeHandshake();
+    const session = this.create(socket, handshake);
+    void session.open(this.jwt.identify(handshake), this.previousSid(socket, handshake));
+  }
+
+  /**
+   * A session on a one-way transport (SSE): authenticates it (JWT, else Connect), then runs
+   * `subscribes` in order, stopping at the first that is not confirmed. The transport answers
+   * the request from the outcome; the session goes on serving if it is `subscribed`.
+   */
+  async openOneWay(socket: SessionSocket, subscribes: readonly SubscribeCommand[]): Promise<OneWayOutcome> {
+    const handshake = socket.takeHandshake();
+    const session = this.create(socket, handshake);
+    await session.open(this.jwt.identify(handshake));
+    if (!session.isConnected) return 'not_connected';
+    for (const command of subscribes) {
+      session.enqueue(command);
+      await session.idle();
+      if (!session.isSubscribed(command.identifier)) return 'not_subscribed';
+    }
+    return session.isConnected ? 'subscribed' : 'not_connected';
+  }
+
+  private create(socket: SessionSocket, handshake: Handshake): Session {
     const session = new Session(socket, requestEnvOf(handshake, this.proxy.proxyHeaders, this.proxy.proxyCookies), this.context);
     this.registry.add(session);
-    this.context.logger.debug({ sid: socket.sid, url: handshake.url, protocol: socket.protocol || 'none' }, 'WebSocket accepted');
-    void session.open(this.jwt.identify(handshake), this.previousSid(socket, handshake));
+    this.context.logger.debug({ sid: socket.sid, url: handshake.url, protocol: socket.protocol || 'none', transport: socket.encoder.name }, 'connection accepted');
+    return session;
   }
 
   /**
    * Extended protocol: the sid of the session the client asks to restore, from `?sid=` or the
    * `X-ANYCABLE-RESTORE-SID` header (anycable-go); '' when none.
    */
-  private previousSid(socket: CableSocket, handshake: Handshake): string {
+  private previousSid(socket: SessionSocket, handshake: Handshake): string {
     if (!isExtendedProtocol(socket.protocol)) return '';
     const header = handshake.headers['x-anycable-restore-sid'];
     if (typeof header === 'string' && header) return header;
@@ -43,19 +70,19 @@ export class SessionService {
     }
   }
 
-  command(socket: CableSocket, command: ClientCommand): void {
+  command(socket: SessionSocket, command: ClientCommand): void {
     const session = this.registry.get(socket);
     if (session) session.enqueue(command);
     else this.context.logger.debug({ sid: socket.sid, command: command.command }, 'command after close: ignored');
   }
 
-  invalidFrame(socket: CableSocket, frame: InvalidFrame): void {
+  invalidFrame(socket: SessionSocket, frame: InvalidFrame): void {
     const session = this.registry.get(socket);
     if (session) session.invalidFrame(frame);
     else this.context.stats.badFrames++;
   }
 
-  closed(socket: CableSocket): void {
+  closed(socket: SessionSocket): void {
     this.registry.get(socket)?.handleTransportClosed();
   }
 

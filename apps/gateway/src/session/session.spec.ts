@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { filterCookies, mergeState, requestEnvOf } from './request-env.js';
+import { WS_ENCODER } from '../transport/ws-frame-encoders.js';
 import { PingScheduler, type PingTarget } from './ping-scheduler.js';
 
 test('request env keeps configured headers, filters cookies, adds REMOTE_ADDR', () => {
@@ -31,16 +32,16 @@ test('state merge: set, overwrite, delete with empty string, null when empty', (
 
 test('pings are spread over slots, each target once per round, one shared frame per tick', () => {
   const scheduler = new PingScheduler(3000, 's', 3);
-  const seen: Array<[string, Buffer]> = [];
-  const target = (name: string): PingTarget => ({ pingSlot: -1, ping: (frame) => seen.push([name, frame]) });
+  const seen: Array<[string, Buffer | null]> = [];
+  const target = (name: string): PingTarget => ({ pingSlot: -1, ping: (frame) => seen.push([name, frame.bytesFor(WS_ENCODER)]) });
   const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(target);
   for (const t of [a, b, c, d]) scheduler.add(t);
   assert.deepEqual([a, b, c, d].map((t) => t.pingSlot), [0, 1, 2, 0]);
   const now = 1_795_284_427_000;
   scheduler.tick(now);
   assert.deepEqual(seen.map(([name]) => name), ['a', 'd']);
-  assert.equal(seen[0][1], seen[1][1]);
-  assert.equal(seen[0][1].subarray(2).toString(), '{"type":"ping","message":1795284427}');
+  assert.equal(seen[0][1], seen[1][1], 'the very same Buffer object');
+  assert.equal(seen[0][1]?.subarray(2).toString(), '{"type":"ping","message":1795284427}');
   scheduler.remove(b);
   scheduler.tick(now + 1000);
   scheduler.tick(now + 2000);

@@ -12,7 +12,8 @@ import { CloseCode } from '../protocol/protocol.types.js';
 import { encodeDisconnect, encodeHistoryReply, encodeRestoredWelcome, withSessionId } from '../protocol/server-frame.encoder.js';
 import { isExtendedProtocol } from '../protocol/subprotocol.js';
 import type { SessionSnapshot } from '../broker/broker.js';
-import type { CableSocket } from '../transport/cable-socket.js';
+import type { EncodedOnce } from '../transport/frame-encoder.js';
+import type { SessionSocket } from '../transport/session-socket.js';
 import type { InvalidFrame } from '../transport/cable-ws.adapter.js';
 import { answerHistory } from './history-answer.js';
 import { LiveDelivery, type HoldEnd } from './live-delivery.js';
@@ -65,9 +66,11 @@ export class Session implements PingTarget {
   /** This session's broadcast frames, held back around history answers (exactly once, in order). */
   private readonly delivery: LiveDelivery;
   private readonly presence: SessionPresence;
+  /** Callers of {@link idle} waiting for the running command and the queue to finish. */
+  private idleWaiters: Array<() => void> | null = null;
 
   constructor(
-    readonly socket: CableSocket,
+    readonly socket: SessionSocket,
     private readonly env: RequestEnv,
     private readonly context: SessionContext,
   ) {
@@ -99,6 +102,19 @@ export class Session implements PingTarget {
 
   get subscriptionCount(): number {
     return this.subscriptions.size;
+  }
+
+  isSubscribed(identifier: string): boolean {
+    return this.subscriptions.has(identifier);
+  }
+
+  /**
+   * Resolves once the session runs nothing and has nothing queued (or is closed): a one-way
+   * transport (SSE) waits on it to learn how its subscribe commands went before it answers.
+   */
+  idle(): Promise<void> {
+    if (!this.busy && !this.inbox?.length) return Promise.resolve();
+    return new Promise((resolve) => (this.idleWaiters ??= []).push(resolve));
   }
 
   /**
@@ -191,7 +207,7 @@ export class Session implements PingTarget {
     this.badInput(`${frame.error} (${frame.size} bytes): ignored`);
   }
 
-  ping(frame: Buffer, nowMs: number): void {
+  ping(frame: EncodedOnce, nowMs: number): void {
     const { pongTimeoutMs, pingIntervalMs } = this.context.options;
     if (pongTimeoutMs > 0 && isExtendedProtocol(this.socket.protocol) && nowMs - this.lastPongAt > pingIntervalMs + pongTimeoutMs) {
       this.context.stats.pongTimeouts++;
@@ -199,7 +215,8 @@ export class Session implements PingTarget {
       this.closeWith(CloseCode.NORMAL, encodeDisconnect('no_pong', true));
       return;
     }
-    this.socket.sendFrame(frame);
+    const bytes = frame.bytesFor(this.socket.encoder);
+    if (bytes) this.socket.sendFrame(bytes);
   }
 
   /** A remote disconnect command for this session's identifiers. */
@@ -320,6 +337,13 @@ export class Session implements PingTarget {
   private afterJob(): void {
     if (this.state === 'closing') this.finishClose();
     else if (this.state === 'connected' && !this.busy && this.inbox && this.inbox.length > 0) void this.drain();
+    if (!this.busy) this.wakeIdleWaiters();
+  }
+
+  private wakeIdleWaiters(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = null;
+    if (waiters) for (const wake of waiters) wake();
   }
 
   private execute(command: QueuedCommand): Promise<void> | void {
@@ -529,6 +553,7 @@ export class Session implements PingTarget {
 
   private finishClose(): void {
     this.state = 'closed';
+    this.wakeIdleWaiters();
     if (this.wantsDisconnectCall()) this.context.disconnects.enqueue(this.sid, this.disconnectRequest());
     this.log('debug', 'session closed');
   }

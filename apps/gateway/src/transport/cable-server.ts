@@ -4,14 +4,15 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { chooseSubprotocol } from '../protocol/subprotocol.js';
 import { CableSocket, type TransportContext } from './cable-socket.js';
+import type { ConnectionBudget } from './connection-budget.js';
 import { handshakeOf, pathnameOf } from './handshake.js';
 import { compileOriginPatterns, isOriginAllowed } from './origin-check.js';
 
 export interface CableServerOptions {
   readonly paths: readonly string[];
   readonly maxMessageSize: number;
-  /** 0 = no limit. */
-  readonly maxConn: number;
+  /** max_conn, shared with the other transports. */
+  readonly budget: ConnectionBudget;
   readonly allowedOrigins: readonly string[];
   /** Served over TLS: the URL given to RPC starts with https. */
   readonly secure: boolean;
@@ -47,6 +48,7 @@ export class CableServer {
     });
     this.wss.on('error', (error: Error) => context.logger.error({ err: error.message }, 'WebSocket server error'));
     httpServer.on('upgrade', this.handleUpgrade);
+    options.budget.register(() => this.sockets.size);
   }
 
   get connectionCount(): number {
@@ -81,9 +83,7 @@ export class CableServer {
     };
     if (!this.paths.has(pathnameOf(request.url))) return refuse(404, 'Not Found', 'not a cable path');
     if (!this.accepting) return refuse(503, 'Service Unavailable', 'shutting down');
-    if (this.options.maxConn > 0 && this.sockets.size >= this.options.maxConn) {
-      return refuse(503, 'Service Unavailable', `max_conn (${this.options.maxConn}) reached`);
-    }
+    if (this.options.budget.isFull) return refuse(503, 'Service Unavailable', `max_conn (${this.options.budget.max}) reached`);
     if (!isOriginAllowed(request.headers.origin, this.origins)) return refuse(403, 'Forbidden', `origin ${request.headers.origin} not allowed`);
     this.wss.handleUpgrade(request, socket, head, (ws: WebSocket) => this.accept(ws, socket, request));
   };

@@ -2,8 +2,10 @@ import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import type { GatewayLogger } from '../log/logger.js';
 import type { GatewayStats } from '../metrics/gateway-stats.js';
+import type { FrameEncoder } from './frame-encoder.js';
 import type { Handshake } from './handshake.js';
-import { encodeTextFrame } from './ws-frame.js';
+import type { SessionSocket } from './session-socket.js';
+import { WS_ENCODER } from './ws-frame-encoders.js';
 
 /** Shared by every socket of a server: one reference per socket instead of copies of each field. */
 export interface TransportContext {
@@ -19,7 +21,8 @@ export interface TransportContext {
  * compression is off and `ws` writes every frame synchronously and whole.
  * Knows nothing of Action Cable or RPC.
  */
-export class CableSocket {
+export class CableSocket implements SessionSocket {
+  readonly encoder: FrameEncoder = WS_ENCODER;
   private handshake: Handshake | null;
 
   constructor(
@@ -67,8 +70,10 @@ export class CableSocket {
     return true;
   }
 
-  sendText(text: string): boolean {
-    return this.ws.readyState === WebSocket.OPEN && this.sendFrame(encodeTextFrame(text));
+  sendText(json: string): boolean {
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    const frame = this.encoder.encodeFrame(json);
+    return frame !== null && this.sendFrame(frame);
   }
 
   /** Starts the closing handshake; safe to call in any state. */

@@ -1,0 +1,120 @@
+import type { ServerResponse } from 'node:http';
+import type { TransportContext } from '../cable-socket.js';
+import type { FrameEncoder } from '../frame-encoder.js';
+import type { Handshake } from '../handshake.js';
+import type { SessionSocket } from '../session-socket.js';
+
+/**
+ * One SSE response as a session's socket. Until the session is authenticated and subscribed the
+ * response has no status yet: frames wait in a backlog, so a refused request still gets its 401 or
+ * 400 with an empty body (anycable-go's sse/connection.go does the same). {@link establish} sends
+ * the 200 and the backlog. The unsent bytes, backlog included, are bounded by ws_max_pending_size
+ * like a WebSocket's: a client that does not read is disconnected.
+ * Knows nothing of Action Cable or RPC.
+ */
+export class SseSocket implements SessionSocket {
+  readonly protocol = 'sse';
+  private handshake: Handshake | null;
+  private backlog: Buffer[] | null = [];
+  private backlogBytes = 0;
+  private ended = false;
+  /** The WebSocket close code the session asked for while the request was not answered yet; null if none. */
+  private closeCode: number | null = null;
+
+  constructor(
+    readonly sid: string,
+    readonly encoder: FrameEncoder,
+    private readonly response: ServerResponse,
+    handshake: Handshake,
+    private readonly context: TransportContext,
+  ) {
+    this.handshake = handshake;
+  }
+
+  takeHandshake(): Handshake {
+    const handshake = this.handshake;
+    if (!handshake) throw new Error(`handshake of ${this.sid} already taken`);
+    this.handshake = null;
+    return handshake;
+  }
+
+  /** The close code the session chose before the response was established (1011: the RPC failed). */
+  get closedBeforeEstablished(): number | null {
+    return this.closeCode;
+  }
+
+  get isOpen(): boolean {
+    return !this.ended && !this.response.destroyed;
+  }
+
+  sendFrame(frame: Buffer): boolean {
+    if (!this.isOpen) return false;
+    const limit = this.context.maxPendingBytes;
+    if (this.backlog) {
+      this.backlog.push(frame);
+      this.backlogBytes += frame.length;
+      if (limit > 0 && this.backlogBytes > limit) return this.dropSlowClient(this.backlogBytes);
+      return true;
+    }
+    this.response.write(frame);
+    if (limit > 0 && this.response.writableLength > limit) return this.dropSlowClient(this.response.writableLength);
+    return true;
+  }
+
+  sendText(json: string): boolean {
+    const frame = this.encoder.encodeFrame(json);
+    return frame !== null && this.sendFrame(frame);
+  }
+
+  /** Answers 200 and writes what the session sent so far; from now on frames are written as they come. */
+  establish(): void {
+    if (!this.isOpen || !this.backlog) return;
+    this.response.writeHead(200);
+    this.response.flushHeaders();
+    const backlog = this.backlog;
+    this.backlog = null;
+    if (backlog.length > 0) this.response.write(Buffer.concat(backlog, this.backlogBytes));
+    this.backlogBytes = 0;
+  }
+
+  /** Answers a request the session did not establish: `status` with an empty body. */
+  refuse(status: number): void {
+    if (this.ended || this.response.headersSent || this.response.destroyed) return;
+    this.ended = true;
+    this.backlog = null;
+    this.response.writeHead(status, { 'content-length': '0' });
+    this.response.end();
+  }
+
+  /** Ends the event stream (an established one), or remembers why the session closed before it was. */
+  close(code: number): void {
+    if (this.backlog) {
+      this.closeCode ??= code;
+      return;
+    }
+    if (this.ended) return;
+    this.ended = true;
+    this.response.end();
+  }
+
+  /** Drops the connection at once (shutdown leftovers, slow clients). */
+  terminate(): void {
+    this.ended = true;
+    this.response.destroy();
+  }
+
+  /** One-way transport: there is nothing to stop reading. */
+  pause(): void {}
+
+  resume(): void {}
+
+  private dropSlowClient(pendingBytes: number): false {
+    this.context.stats.slowClients++;
+    this.context.logger.warn(
+      { sid: this.sid, pendingBytes, limit: this.context.maxPendingBytes, transport: 'sse' },
+      'client is not reading (ws_max_pending_size exceeded): disconnecting',
+    );
+    this.terminate();
+    return false;
+  }
+}
