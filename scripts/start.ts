@@ -29,13 +29,13 @@ async function main(): Promise<number> {
   }
 
   const apps = {
-    gateway: new AppProcess('gateway', 'dist/apps/gateway/src/main.js', {
+    gateway: new AppProcess('gateway', 'dist/apps/gateway/src/main.bundle.js', {
       cwd: ROOT,
       env: { ...process.env, ...plan.gateway.env },
       prefix: `${paint('36', 'gateway |')} `,
       out,
     }),
-    rpc: new AppProcess('rpc', 'dist/apps/rpc/src/main.js', {
+    rpc: new AppProcess('rpc', 'dist/apps/rpc/src/main.bundle.js', {
       cwd: ROOT,
       env: { ...process.env, ...plan.rpc.env },
       prefix: `${paint('35', 'rpc     |')} `,

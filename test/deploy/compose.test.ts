@@ -52,8 +52,8 @@ describe('docker-compose.yaml', () => {
     }
     const gateway = config.services.anycable!;
     const rpc = config.services['anycable-rpc']!;
-    assert.deepEqual(gateway.command, ['node', 'dist/apps/gateway/src/main.js']);
-    assert.deepEqual(rpc.command, ['node', 'dist/apps/rpc/src/main.js']);
+    assert.deepEqual(gateway.command, ['node', 'dist/apps/gateway/src/main.bundle.js']);
+    assert.deepEqual(rpc.command, ['node', 'dist/apps/rpc/src/main.bundle.js']);
     assert.equal(gateway.image, rpc.image, 'one image for both apps');
     for (const [name, value] of Object.entries(SEED_ENV)) assert.equal(gateway.environment?.[name], value, `anycable ${name}`);
     assert.equal(rpc.environment?.ANYCABLE_RPC_HOST, '[::]:50051');

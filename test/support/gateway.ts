@@ -1,4 +1,4 @@
-/** Starting the gateway the way the README does (`node dist/apps/gateway/src/main.js`), on a free port. */
+/** Starting the gateway the way the README does (`node dist/apps/gateway/src/main.bundle.js`), on a free port. */
 import { startApp, type RunningProcess } from './processes.js';
 
 export interface GatewayHealth {

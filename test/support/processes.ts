@@ -78,9 +78,12 @@ export function startProcess(command: string, args: string[], env: Record<string
   };
 }
 
-/** Starts a built app of this repository (`node dist/apps/<app>/src/main.js`), as `npm run start:<app>` does. */
+/**
+ * Starts a built app of this repository as production runs it (`npm run start:<app>`, the Dockerfile,
+ * docker-compose): `node dist/apps/<app>/src/main.bundle.js`, the one-file bundle of scripts/bundle.mjs.
+ */
 export function startApp(app: 'gateway' | 'rpc', env: Record<string, string>): RunningProcess {
-  return startProcess(process.execPath, [`dist/apps/${app}/src/main.js`], env, app);
+  return startProcess(process.execPath, [`dist/apps/${app}/src/main.bundle.js`], env, app);
 }
 
 /** True if `program` is on the PATH. */

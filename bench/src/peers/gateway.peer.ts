@@ -4,14 +4,14 @@ import { freePort } from '../../../test/support/index.js';
 import { scriptBuilt, startNodeProcess } from './node-process.js';
 import type { Peer, PeerStartOptions, RunningPeer } from './peer.js';
 
-const GATEWAY_SCRIPT = 'dist/apps/gateway/src/main.js';
-const RPC_SCRIPT = 'dist/apps/rpc/src/main.js';
+const GATEWAY_SCRIPT = 'dist/apps/gateway/src/main.bundle.js';
+const RPC_SCRIPT = 'dist/apps/rpc/src/main.bundle.js';
 
 /** Secret shared by the bench and the RPC app it starts, for JWT-identified connections. */
 export const BENCH_JWT_SECRET = 'bench-jwt-secret';
 
 /**
- * Our gateway, started the production way (`node dist/apps/gateway/src/main.js` with ANYCABLE_* env),
+ * Our gateway, started the production way (`node dist/apps/gateway/src/main.bundle.js` with ANYCABLE_* env),
  * with the RPC app behind it and Redis broadcasting. Only the gateway process is measured; the RPC
  * app is a companion.
  */

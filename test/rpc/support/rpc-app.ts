@@ -12,7 +12,7 @@ export interface StartedRpcApp {
   stop(): Promise<void>;
 }
 
-/** Starts `dist/apps/rpc/src/main.js` (as `npm run start:rpc`) and waits for its "listening" line. */
+/** Starts `dist/apps/rpc/src/main.bundle.js` (as `npm run start:rpc`) and waits for its "listening" line. */
 export async function startRpcApp(env: Record<string, string> = {}): Promise<StartedRpcApp> {
   const port = await freePort();
   const address = `127.0.0.1:${port}`;

@@ -70,7 +70,7 @@ export function readCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv)
 
 /** Usage text listing every option with its env var and default. */
 export function usage(): string {
-  const lines = ['Usage: node dist/apps/gateway/src/main.js [--option=value ...]', '', 'Options (flag / env var, default):'];
+  const lines = ['Usage: node dist/apps/gateway/src/main.bundle.js [--option=value ...]', '', 'Options (flag / env var, default):'];
   for (const spec of OPTIONS_BY_NAME.values()) {
     if (spec.support === 'ignored') continue;
     const env = [envNameOf(spec.name), ...(spec.extraEnv ?? [])].join(', ');

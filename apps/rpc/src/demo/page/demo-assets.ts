@@ -1,14 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Inject, Injectable } from '@nestjs/common';
 import { DEMO_OPTIONS, type DemoOptions } from '../demo-options.js';
 
 /**
- * The page's static files, from `apps/rpc/src/demo/public/` (this file runs from
- * dist/apps/rpc/src/demo/page/; the Docker image keeps the same layout).
+ * The page's static files, from `apps/rpc/src/demo/public/` under the application's root: the
+ * nearest folder above this module holding package.json. This module runs from
+ * dist/apps/rpc/src/demo/page/ or bundled into dist/apps/rpc/src/main.bundle.js; the Docker image
+ * keeps the same layout.
  */
-const PUBLIC_DIR = new URL('../../../../../../apps/rpc/src/demo/public/', import.meta.url);
+const PUBLIC_DIR = join(applicationRoot(fileURLToPath(new URL('.', import.meta.url))), 'apps/rpc/src/demo/public');
 
 /** The unmodified @rails/actioncable client, its ES module build, served to the page (no CDN). */
 const ACTIONCABLE_ESM = createRequire(import.meta.url).resolve('@rails/actioncable/app/assets/javascripts/actioncable.esm.js');
@@ -44,7 +47,14 @@ export class DemoAssets {
 }
 
 function readPublic(name: string): string {
-  return readFileSync(fileURLToPath(new URL(name, PUBLIC_DIR)), 'utf8');
+  return readFileSync(join(PUBLIC_DIR, name), 'utf8');
+}
+
+function applicationRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}: cannot find the demo page's files`);
+  }
 }
 
 function escapeHtml(text: string): string {
