@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventSource } from 'eventsource';
 import jsonwebtoken from 'jsonwebtoken';
@@ -239,6 +240,7 @@ describe('SSE bounds, CORS and shutdown (max_conn=2, allowed_origins)', () => {
       ANYCABLE_SSE_PATH: '/sse',
       ANYCABLE_MAX_CONN: '2',
       ANYCABLE_ALLOWED_ORIGINS: '*.example.com',
+      ANYCABLE_WS_MAX_PENDING_SIZE: '262144',
     });
   });
 
@@ -248,8 +250,8 @@ describe('SSE bounds, CORS and shutdown (max_conn=2, allowed_origins)', () => {
     await rpc?.stop();
   });
 
-  const open = (init?: RequestInit): Promise<SseStream> =>
-    SseStream.open(`http://127.0.0.1:${gateway.port}/sse?channel=Feed`, init).then((stream) => {
+  const open = (init?: RequestInit, params = 'channel=Feed'): Promise<SseStream> =>
+    SseStream.open(`http://127.0.0.1:${gateway.port}/sse?${params}`, init).then((stream) => {
       streams.push(stream);
       return stream;
     });
@@ -288,6 +290,29 @@ describe('SSE bounds, CORS and shutdown (max_conn=2, allowed_origins)', () => {
     assert.equal(again.status, 200);
     again.close();
     sse.close();
+    await waitFor(async () => (await gateway.health()).clients_num === 0 || null, 'streams gone');
+  });
+
+  test('a client that does not read is disconnected (ws_max_pending_size), as a WebSocket one is', async () => {
+    const socket = connect(gateway.port, '127.0.0.1');
+    socket.on('error', () => {});
+    let head = '';
+    socket.on('data', (chunk: Buffer) => (head += chunk.toString('latin1')));
+    socket.write('GET /sse?identifier=%7B%22channel%22%3A%22Feed%22%2C%22stream%22%3A%22firehose%22%7D HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitFor(() => head.includes('confirm_subscription') || null, 'the stream answered');
+    socket.pause();
+    const reader = await open({}, query({ identifier: feed('firehose') }));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const payload = JSON.stringify({ blob: 'z'.repeat(60_000) });
+    for (let i = 0; i < 200; i++) {
+      const response = await fetch(`http://127.0.0.1:${gateway.port}/_broadcast`, { method: 'POST', body: JSON.stringify({ stream: 'firehose', data: payload }) });
+      assert.equal(response.status, 201);
+    }
+    await waitFor(() => /client is not reading \(ws_max_pending_size exceeded\): disconnecting.*transport=sse/.test(gateway.process.output()) || null, 'slow SSE client dropped', 20_000);
+    socket.resume();
+    await closed;
+    assert.equal((await reader.waitForEvents(200, '', 30_000)).length, 200, 'the reading stream got everything');
+    reader.close();
     await waitFor(async () => (await gateway.health()).clients_num === 0 || null, 'streams gone');
   });
 
