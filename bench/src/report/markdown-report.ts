@@ -75,13 +75,18 @@ export function renderMarkdown(report: BenchReport, descriptions: Record<string,
 }
 
 function ratioTable(ratios: Ratio[]): string[] {
-  const lines = ['| scenario | metric | vs | gateway ÷ peer | reading | target |', '|---|---|---|---|---|---|'];
+  // A --quick run carries no targets (they are the full-size run's): no target column then.
+  const withTargets = ratios.some((ratio) => ratio.target !== undefined);
+  const lines = [
+    `| scenario | metric | vs | gateway ÷ peer | reading |${withTargets ? ' target |' : ''}`,
+    `|---|---|---|---|---|${withTargets ? '---|' : ''}`,
+  ];
   for (const ratio of ratios) {
     const better = ratio.lowerIsBetter ? ratio.value <= 1 : ratio.value >= 1;
     const factor = ratio.lowerIsBetter ? 1 / ratio.value : ratio.value;
     const reading =
       ratio.value === 1 ? 'equal' : better ? `${fmt(factor)}× better` : `${fmt(1 / factor)}× worse`;
-    lines.push(`| ${ratio.scenario} | ${ratio.metric} | ${PEER_TITLES[ratio.versus] ?? ratio.versus} | ${ratio.value} | ${reading} | ${ratio.target ?? ''} |`);
+    lines.push(`| ${ratio.scenario} | ${ratio.metric} | ${PEER_TITLES[ratio.versus] ?? ratio.versus} | ${ratio.value} | ${reading} |${withTargets ? ` ${ratio.target ?? ''} |` : ''}`);
   }
   return lines;
 }

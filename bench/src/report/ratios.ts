@@ -13,8 +13,8 @@ interface MetricSpec<R extends PeerMeasurement> {
  * The headline numbers: our gateway's value divided by each peer's, for the metric users choose on
  * in every scenario. Targets are the issue's (gateway p99 ≤ 1.5× the ws floor, ≤ 0.5× Socket.IO's).
  */
-export function computeRatios(results: ScenarioResults): Ratio[] {
-  return [
+export function computeRatios(results: ScenarioResults, { withTargets = true }: { withTargets?: boolean } = {}): Ratio[] {
+  const ratios = [
     ...ratiosOf('broadcast', results.broadcast, [
       { metric: 'p99 latency', read: (r) => r.latencyMs.p99, lowerIsBetter: true, targets: { ws: '≤ 1.5', socketio: '≤ 0.5' } },
       { metric: 'p50 latency', read: (r) => r.latencyMs.p50, lowerIsBetter: true },
@@ -23,6 +23,7 @@ export function computeRatios(results: ScenarioResults): Ratio[] {
     ...ratiosOf('idle', results.idle, [{ metric: 'RSS per connection', read: (r) => r.rssPerConnectionKB, lowerIsBetter: true }]),
     ...ratiosOf('rpc', results.rpc, [{ metric: 'commands/s', read: (r) => r.commandsPerSecond, lowerIsBetter: false }]),
   ];
+  return withTargets ? ratios : ratios.map(({ target: _target, ...ratio }) => ratio);
 }
 
 function ratiosOf<R extends PeerMeasurement>(scenario: Ratio['scenario'], results: R[] | undefined, specs: MetricSpec<R>[]): Ratio[] {
