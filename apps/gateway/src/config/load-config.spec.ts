@@ -175,6 +175,7 @@ test('sse: off by default at /events; sse_path must be a free path', () => {
   assert.deepEqual(config(['--sse'], { ANYCABLE_SSE_PATH: '/stream' }).sse, { enabled: true, path: '/stream' });
   refused(['--sse_path=events'], {}, 'sse_path', /must start with \//);
   refused(['--sse_path=/cable'], {}, 'sse_path', /already the WebSocket or health path/);
+  refused(['--sse', '--sse_path=/_broadcast'], {}, 'sse_path', /already the HTTP broadcast or metrics path/);
 });
 
 test('unsupported features refuse to start; compatibility knobs are accepted and listed', () => {

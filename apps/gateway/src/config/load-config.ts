@@ -141,6 +141,9 @@ export function buildConfig(options: ReadonlyMap<string, RawOption>): GatewayCon
     ignoredOptions: read.explicitIgnored(),
   };
   if (read.isExplicit('jwt_id_param') && !read.isExplicit('jwt_param')) config.jwt.param = read.nonEmpty('jwt_id_param');
+  if (config.sse.enabled && [config.broadcast.http.path, config.metrics.httpPath].includes(config.sse.path)) {
+    read.fail('sse_path', `"${config.sse.path}" is already the HTTP broadcast or metrics path`);
+  }
   if (config.jwt.enforce && !config.jwt.secret) read.fail('enforce_jwt', 'needs jwt_secret (or secret)');
   if (config.broadcast.redisx.claimMinIdleMs <= config.broadcast.redisx.readBlockMs) {
     read.fail('redisx_claim_min_idle_milliseconds', 'must be greater than redisx_read_block_milliseconds (the reader renews its lease once per read)');
