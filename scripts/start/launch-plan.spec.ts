@@ -10,6 +10,7 @@ test('the embedded default: gateway 127.0.0.1:8080, RPC 127.0.0.1:50051, demo on
     ANYCABLE_HOST: '127.0.0.1',
     ANYCABLE_PORT: '8080',
     ANYCABLE_RPC_HOST: '127.0.0.1:50051',
+    ANYCABLE_BROKER: 'memory',
     ANYCABLE_BROADCAST_ADAPTER: 'http',
     ANYCABLE_BROADCAST_KEY: 'made-up',
   });

@@ -56,6 +56,8 @@ export function planLaunch(env: Env, secret: () => string = randomSecret): Launc
   const jwtSecret = value('JWT_SECRET') ?? generate('JWT_SECRET');
 
   const gatewayEnv: Record<string, string> = { ANYCABLE_HOST: gatewayHost, ANYCABLE_PORT: String(gatewayPort), ANYCABLE_RPC_HOST: rpcHost };
+  // The actuator console shows who is watching: presence needs a broker (memory: this one gateway).
+  if (!value('ANYCABLE_BROKER')) gatewayEnv.ANYCABLE_BROKER = 'memory';
   const rpcEnv: Record<string, string> = {
     ANYCABLE_RPC_HOST: rpcHost,
     RPC_HTTP_HOST: httpHost,

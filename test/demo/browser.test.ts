@@ -97,6 +97,9 @@ describe('the demo page in Chromium', () => {
     assert.equal(await alice.isDisabled('#actuator-subscribe'), true);
     await signInAndSubscribe(alice, 'alice');
     await signInAndSubscribe(bob, 'bob');
+    // Who is watching a1 (presence, joined by the channel): both names on both pages.
+    for (const page of [alice, bob]) for (const user of ['alice', 'bob']) await page.locator('#actuator-watchers li', { hasText: user }).waitFor();
+    assert.equal(await alice.locator('#actuator-watchers li').count(), 2);
 
     await speak(alice, 'open valve 3');
     await logLine(bob, 'alice', 'open valve 3').waitFor();

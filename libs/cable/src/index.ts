@@ -10,6 +10,7 @@ export type { CableRequest } from './context/cable-request.js';
 export { parseCookies } from './context/cable-request.js';
 export type * from './context/connect-context.js';
 export type * from './context/channel-context.js';
+export type { ChannelPresence, PresenceJoinOptions } from './context/channel-presence.js';
 export type * from './context/connection-handler.js';
 export * from './state/persisted-state.js';
 export type * from './runtime/action-error.js';

@@ -2,6 +2,7 @@ import type { StringMap } from '#libs/protocol';
 import { PersistedState } from '../state/persisted-state.js';
 import type { CableRequest } from './cable-request.js';
 import type { ChannelContext } from './channel-context.js';
+import { PresenceRequest } from './channel-presence.js';
 import { subscriptionMessageTransmission } from '../runtime/transmissions.js';
 
 /** Everything a channel call starts from. */
@@ -14,6 +15,8 @@ export interface ChannelCallInit {
   state: PersistedState<Record<string, unknown>>;
   connectionState: PersistedState<Record<string, unknown>>;
   request: CableRequest;
+  /** The subscription's presence stream from an earlier call (istate `$p`), if any. */
+  presenceStream?: string;
 }
 
 /**
@@ -36,6 +39,7 @@ export class ChannelCall implements ChannelContext {
   stopAll = false;
   rejected = false;
   disconnectRequested = false;
+  readonly presence: PresenceRequest;
   private readonly persistedState: PersistedState<Record<string, unknown>>;
   private readonly persistedConnectionState: PersistedState<Record<string, unknown>>;
 
@@ -48,6 +52,7 @@ export class ChannelCall implements ChannelContext {
     this.request = init.request;
     this.persistedState = init.state;
     this.persistedConnectionState = init.connectionState;
+    this.presence = new PresenceRequest(init.presenceStream, () => this.streams);
   }
 
   get state(): Record<string, unknown> {

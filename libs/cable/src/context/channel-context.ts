@@ -1,4 +1,5 @@
 import type { CableRequest } from './cable-request.js';
+import type { ChannelPresence } from './channel-presence.js';
 
 /**
  * What channel hooks and actions receive. One object per call: it lives as long as the call, and so
@@ -8,12 +9,14 @@ import type { CableRequest } from './cable-request.js';
  * @typeParam S  the subscription's state, e.g. `{ spoken?: number }`
  * @typeParam I  the connection identifiers, e.g. `{ current_user_id: string | null; sid: string }`
  * @typeParam CS the connection state
+ * @typeParam PI the presence info members share, e.g. `{ name: string }`
  */
 export interface ChannelContext<
   P extends object = Record<string, unknown>,
   S extends object = Record<string, unknown>,
   I extends object = Record<string, unknown>,
   CS extends object = Record<string, unknown>,
+  PI = unknown,
 > {
   /** The gateway's id of this session. */
   readonly sid: string;
@@ -52,6 +55,8 @@ export interface ChannelContext<
   reject(): void;
   /** Asks the gateway to close the session once this call's answer is applied. */
   closeConnection(): void;
+  /** This session in the presence set of the subscription's stream (`join` / `leave`; the gateway announces changes). */
+  readonly presence: ChannelPresence<PI>;
 }
 
 /** Hooks a channel may implement; both are optional. */
@@ -60,9 +65,10 @@ export interface ChannelHandler<
   S extends object = Record<string, unknown>,
   I extends object = Record<string, unknown>,
   CS extends object = Record<string, unknown>,
+  PI = unknown,
 > {
   /** Runs on subscribe. Confirms unless it calls `ctx.reject()`. */
-  subscribed?(ctx: ChannelContext<P, S, I, CS>): void | Promise<void>;
+  subscribed?(ctx: ChannelContext<P, S, I, CS, PI>): void | Promise<void>;
   /** Runs on unsubscribe and, for every subscription left, when the session disconnects; with that subscription's state. */
-  unsubscribed?(ctx: ChannelContext<P, S, I, CS>): void | Promise<void>;
+  unsubscribed?(ctx: ChannelContext<P, S, I, CS, PI>): void | Promise<void>;
 }

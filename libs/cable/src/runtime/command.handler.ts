@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Status, type CommandMessage, type CommandResponse } from '#libs/protocol';
+import { Status, type CommandMessage, type CommandResponse, type StringMap } from '#libs/protocol';
 import { CABLE_MODULE_OPTIONS } from '../cable.constants.js';
 import type { CableModuleOptions } from '../cable-module-options.js';
 import { readCableRequest } from '../context/cable-request.js';
 import { ChannelCall } from '../context/channel-call.js';
+import { PRESENCE_STREAM_KEY } from '../context/channel-presence.js';
 import { parseIdentifiers } from '../identifiers.js';
 import { parseJsonObject } from '../json.js';
 import { PersistedState } from '../state/persisted-state.js';
@@ -54,6 +55,7 @@ export class CommandHandler {
       params: parsed.params,
       identifiers: parseIdentifiers(request.connection_identifiers),
       state: PersistedState.fromStringMap(request.env?.istate),
+      presenceStream: request.env?.istate?.[PRESENCE_STREAM_KEY] || undefined,
       connectionState: PersistedState.fromStringMap(request.env?.cstate),
       request: readCableRequest(request.env),
     });
@@ -127,7 +129,13 @@ export class CommandHandler {
       streams: [...call.streams],
       stopped_streams: call.stopAll ? [] : [...call.stoppedStreams],
       transmissions,
-      env: { cstate: call.connectionStateChanges(), istate: call.stateChanges() },
+      env: { cstate: call.connectionStateChanges(), istate: withPresenceStream(call.stateChanges(), call.presence.streamChange()) },
+      presence: call.presence.response(),
     });
   }
+}
+
+/** The `$p` istate key, raw (the gateway reads it as the presence stream), when the call named a new one. */
+function withPresenceStream(istate: StringMap, stream: string | null): StringMap {
+  return stream === null ? istate : { ...istate, [PRESENCE_STREAM_KEY]: stream };
 }

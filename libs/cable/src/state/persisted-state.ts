@@ -25,8 +25,9 @@ export class PersistedState<S extends object> {
   static fromStringMap<S extends object = Record<string, unknown>>(map: StringMap | null | undefined): PersistedState<S> {
     const value: Record<string, unknown> = {};
     for (const [key, raw] of Object.entries(map ?? {})) {
-      // "" means "no key" (the merge rule); "__proto__" would replace the object's prototype.
-      if (raw === '' || key === '__proto__') continue;
+      // "" means "no key" (the merge rule); "__proto__" would replace the object's prototype;
+      // `$`-keys are AnyCable's own, read by the gateway raw (`$p` presence stream, `$w` whisper stream).
+      if (raw === '' || key === '__proto__' || key.startsWith('$')) continue;
       value[key] = decodeValue(raw);
     }
     const state = new PersistedState<S>(value as S);

@@ -16,14 +16,21 @@ interface ActuatorState {
   spoken?: number;
 }
 
-type ActuatorContext = ChannelContext<ActuatorParams, ActuatorState, AppIdentifiers>;
+/** What the console shows of each person watching an actuator. */
+export interface ActuatorWatcher {
+  name: string;
+}
+
+type ActuatorContext = ChannelContext<ActuatorParams, ActuatorState, AppIdentifiers, Record<string, unknown>, ActuatorWatcher>;
 
 /**
  * An actuator signed-in users talk through: `{"channel":"actuator","id":"a1"}` follows `actuator_a1`;
- * `speak({message})` broadcasts `{user, message, sid}` to it.
+ * `speak({message})` broadcasts `{user, message, sid}` to it. Whoever subscribes joins the
+ * actuator's presence set as their user id (two tabs of one user count once); the gateway tells
+ * every subscriber `join` / `leave`, and drops a closed page presence_ttl seconds later.
  */
 @Channel({ name: 'actuator', aliases: ['ActuatorChannel'] })
-export class ActuatorChannel implements ChannelHandler<ActuatorParams, ActuatorState, AppIdentifiers> {
+export class ActuatorChannel implements ChannelHandler<ActuatorParams, ActuatorState, AppIdentifiers, Record<string, unknown>, ActuatorWatcher> {
   private readonly logger = new Logger('ActuatorChannel');
 
   constructor(private readonly broadcasts: BroadcastService) {}
@@ -34,6 +41,7 @@ export class ActuatorChannel implements ChannelHandler<ActuatorParams, ActuatorS
     ctx.state.id = id;
     ctx.state.spoken = 0;
     ctx.streamFrom(streamOf(id));
+    ctx.presence.join(ctx.identifiers.current_user_id, { name: ctx.identifiers.current_user_id });
   }
 
   @Action('speak')

@@ -1,6 +1,8 @@
 // The demo page: the unmodified @rails/actioncable client talking to the gateway.
 // - Actuator console: `actuator` channel with an id; `speak` sends what the user types; every
 //   subscriber of that actuator receives {user, message, sid}. Needs a signed-in user (JWT).
+//   "Watching now" is the actuator's presence set: the channel joins each subscriber; the gateway
+//   sends every subscriber `join` / `leave` events, and the page asks for the whole set once subscribed.
 // - Comments: `comments` channel with a post_id; POST /posts/:id/comments broadcasts a new comment.
 import { createConsumer, getConfig } from '/vendor/actioncable.esm.js';
 
@@ -13,6 +15,8 @@ const page = {
   user: null,
   actuatorId: null,
   actuator: null,
+  /** Presence id → info ({name}) of whoever watches the actuator now. */
+  watchers: new Map(),
   postId: null,
   comments: null,
 };
@@ -86,9 +90,38 @@ function setSpeaking(enabled) {
   element('speak-send').disabled = !enabled;
 }
 
+function renderWatchers() {
+  const list = element('actuator-watchers');
+  list.replaceChildren(
+    ...[...page.watchers].sort(([a], [b]) => a.localeCompare(b)).map(([id, info]) => {
+      const item = document.createElement('li');
+      item.textContent = info?.name ?? id;
+      if (id === page.user) item.className = 'me';
+      return item;
+    }),
+  );
+}
+
+/** A presence frame's message (the Rails client hands it to `received` like a broadcast); false for anything else. */
+function applyPresence(message) {
+  if (message?.type === 'info' && Array.isArray(message.records)) {
+    page.watchers = new Map(message.records.map((record) => [record.id, record.info]));
+  } else if (message?.type === 'join' && typeof message.id === 'string') {
+    page.watchers.set(message.id, message.info);
+  } else if (message?.type === 'leave' && typeof message.id === 'string') {
+    page.watchers.delete(message.id);
+  } else {
+    return false;
+  }
+  renderWatchers();
+  return true;
+}
+
 function subscribeActuator(id) {
   page.actuator?.unsubscribe();
   page.actuatorId = id;
+  page.watchers = new Map();
+  renderWatchers();
   setSpeaking(false);
   setBadge('actuator-status', 'connecting', `subscribing to ${id}…`);
   const subscription = page.consumer.subscriptions.create(
@@ -99,6 +132,8 @@ function subscribeActuator(id) {
         if (this !== page.actuator) return;
         setBadge('actuator-status', 'connected', `subscribed to ${id}`);
         setSpeaking(true);
+        // The current set; from now on join/leave events keep it up to date.
+        page.consumer.send({ command: 'presence', identifier: this.identifier });
       },
       disconnected() {
         if (this !== page.actuator) return;
@@ -111,7 +146,7 @@ function subscribeActuator(id) {
         setSpeaking(false);
       },
       received(data) {
-        if (this !== page.actuator) return;
+        if (this !== page.actuator || applyPresence(data)) return;
         const mine = data.user === page.user;
         appendLine(element('actuator-log'), mine ? 'message mine' : 'message', [
           ['time', timeOf()],
