@@ -73,6 +73,8 @@ export class GatewayModule {
                 maxPendingCommands: config.ws.maxPendingCommands,
                 historyHoldMs: config.broker.historyHoldMs,
                 historyHoldSize: config.broker.historyHoldSize,
+                rpcRequestTimeoutMs: config.rpc.requestTimeoutMs,
+                maxSubscriptions: config.ws.maxSubscriptions,
               },
               logger,
               stats,

@@ -143,6 +143,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   option('max_message_size', 'int', '65536', 'Max client frame size (bytes); larger closes with 1009'),
   option('ws_max_pending_size', 'int', '1048576', 'Max unsent bytes per client before it is disconnected (0 = no limit)'),
   option('max_pending_commands', 'int', '64', 'Max commands of one session waiting for their turn (extension)'),
+  option('max_subscriptions_per_session', 'int', '100', 'Max subscriptions of one session; past it subscribe is rejected (0 = no limit, extension)'),
   option('read_buffer_size', 'int', '1024', 'Go WebSocket read buffer', 'ignored'),
   option('write_buffer_size', 'int', '1024', 'Go WebSocket write buffer', 'ignored'),
   option('ws_write_timeout', 'int', '2', 'Go WebSocket write timeout', 'ignored'),

@@ -66,6 +66,13 @@ export interface WsConfig {
    * socket (TCP back-pressure), and commands that still arrive when it is full are dropped and logged.
    */
   maxPendingCommands: number;
+  /**
+   * Subscriptions one session may hold (`max_subscriptions_per_session`, 100, our extension; anycable-go
+   * has no such bound): each costs a subscribe RPC and memory in the session and the hub. Past it a
+   * subscribe is rejected (`reject_subscription`, no RPC) and logged. 100 leaves room for pages with
+   * dozens of `turbo_stream_from` tags. 0 = no limit.
+   */
+  maxSubscriptions: number;
 }
 
 export type PubsubAdapterName = 'none' | 'redis' | 'nats';

@@ -30,6 +30,7 @@ test('defaults are anycable-go defaults', () => {
   assert.equal(c.rpc.proxyCookies, null);
   assert.equal(c.ping.intervalMs, 3000);
   assert.equal(c.ws.maxMessageSize, 65536);
+  assert.equal(c.ws.maxSubscriptions, 100, 'max_subscriptions_per_session: our extension, documented default');
   assert.equal(c.disconnect.mode, 'auto');
   assert.equal(c.shutdownTimeoutMs, 30_000);
   assert.equal(c.log.level, 'info');

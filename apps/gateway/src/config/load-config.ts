@@ -97,6 +97,7 @@ export function buildConfig(options: ReadonlyMap<string, RawOption>): GatewayCon
       maxMessageSize: read.int('max_message_size', 1, 100 * 1024 * 1024),
       maxPendingBytes: read.int('ws_max_pending_size', 0),
       maxPendingCommands: read.int('max_pending_commands', 2),
+      maxSubscriptions: read.int('max_subscriptions_per_session', 0),
     },
     broadcast: {
       adapters: broadcastAdapters(read),

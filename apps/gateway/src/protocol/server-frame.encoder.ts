@@ -16,6 +16,29 @@ export function encodeDisconnect(reason: DisconnectReason, reconnect: boolean): 
   return `{"type":"disconnect","reason":${JSON.stringify(reason)},"reconnect":${reconnect}}`;
 }
 
+/** `{"identifier":…,"type":"reject_subscription"}`: what Action Cable clients know as `rejected`. */
+export function encodeSubscriptionRejection(identifier: string): string {
+  return `{"identifier":${JSON.stringify(identifier)},"type":"reject_subscription"}`;
+}
+
+/**
+ * Why a command got no answer: `rpc_unavailable`, the RPC app did not run it (every attempt was
+ * refused, or none could be sent in time); `rpc_timeout`, its deadline passed while an attempt was
+ * out, so the app may have run it (its effects, a broadcast, may still arrive).
+ */
+export type CommandRefusal = 'rpc_unavailable' | 'rpc_timeout';
+
+/**
+ * A command the RPC app did not answer within its deadline, refused: `{"identifier":…,"type":"error",
+ * "message":{"error":"rpc_unavailable"|"rpc_timeout","command":…,"data":…}}`. `error` is anycable-go's
+ * own reply type (common.ErrorType); the `message` makes both @rails/actioncable and @anycable/web
+ * hand it to the subscription's `received`, so the app can tell its user, with the data it sent to match it.
+ */
+export function encodeCommandRefused(identifier: string, refusal: CommandRefusal, command: string, data: string): string {
+  const message = { error: refusal, command, data };
+  return `{"identifier":${JSON.stringify(identifier)},"type":"error","message":${JSON.stringify(message)}}`;
+}
+
 export function encodeHistoryReply(identifier: string, confirmed: boolean): string {
   return `{"type":"${confirmed ? 'confirm_history' : 'reject_history'}","identifier":${JSON.stringify(identifier)}}`;
 }

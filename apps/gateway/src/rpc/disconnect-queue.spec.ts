@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { status } from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { pino } from 'pino';
 import { RPC_LOADER_OPTIONS, RPC_PROTO_PATH, Status, type DisconnectRequest, type DisconnectResponse } from '#libs/protocol';
 import { GatewayStats } from '../metrics/gateway-stats.js';
 import { disconnectCodecOf } from './disconnect-codec.js';
 import { DisconnectQueue } from './disconnect-queue.js';
+import { RpcCallError } from './rpc-call.error.js';
 
 const codec = disconnectCodecOf(protoLoader.loadSync(RPC_PROTO_PATH, RPC_LOADER_OPTIONS));
 
@@ -67,4 +69,23 @@ test('flush at shutdown: sends without the rate limit within the timeout and cou
   for (let i = 0; i < 10; i++) fast.enqueue(`sid-${i}`, requestOf(i));
   assert.equal(await fast.flush(5000), 0);
   assert.equal(answering.calls.length, 10);
+});
+
+test('a call the RPC app did not run (down past its deadline) is queued again; one it may have run is not', async () => {
+  const calls: string[] = [];
+  let failures = 2;
+  const rpc = {
+    disconnect(sid: string): Promise<DisconnectResponse> {
+      calls.push(sid);
+      if (sid === 'unrun' && failures-- > 0) return Promise.reject(new RpcCallError('grpc', 'UNAVAILABLE', status.UNAVAILABLE, false));
+      if (sid === 'maybe-run') return Promise.reject(new RpcCallError('deadline', 'DEADLINE_EXCEEDED', status.DEADLINE_EXCEEDED, true));
+      return Promise.resolve({ status: Status.SUCCESS, error_msg: '' });
+    },
+  };
+  const queue = new DisconnectQueue(rpc, codec, { rate: 1000, backlogSize: 10, flushConcurrency: 1 }, pino({ level: 'silent' }), new GatewayStats());
+  queue.enqueue('unrun', requestOf(1));
+  queue.enqueue('maybe-run', requestOf(2));
+  const started = Date.now();
+  while (queue.pending > 0 && Date.now() - started < 3000) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(calls, ['unrun', 'maybe-run', 'unrun', 'unrun']);
 });

@@ -3,6 +3,7 @@ import type { GatewayLogger } from '../log/logger.js';
 import type { GatewayStats } from '../metrics/gateway-stats.js';
 import { ByteRecordFifo } from './byte-record-fifo.js';
 import type { DisconnectCodec, PendingDisconnect } from './disconnect-codec.js';
+import { RpcCallError } from './rpc-call.error.js';
 import type { CableRpc } from './rpc-client.js';
 
 export interface DisconnectQueueOptions {
@@ -19,7 +20,8 @@ export interface DisconnectQueueOptions {
  * second so that a mass disconnect (a gateway restart, a network blip) cannot flood the RPC app,
  * and flushed as fast as the RPC concurrency allows at shutdown, within shutdown_timeout.
  *
- * None is dropped while the process lives: a dropped call is an `unsubscribed`/`disconnect`
+ * None is dropped while the process lives (a call the RPC app did not run, because it was down
+ * past rpc_request_timeout, is queued again): a dropped call is an `unsubscribed`/`disconnect`
  * callback that never runs in the app (no "user left", no presence leave). anycable-go does the
  * same by blocking the closing session's goroutine on its full backlog channel (node/disconnect_queue.go).
  * Up to `disconnect_backlog_size` calls wait as request objects; past it they wait as their
@@ -158,7 +160,14 @@ export class DisconnectQueue {
         (response) => {
           if (response.status !== Status.SUCCESS) this.logger.warn({ sid, status: response.status, error: response.error_msg }, 'Disconnect answered with an error');
         },
-        (error: Error) => this.logger.warn({ sid, err: error.message }, 'Disconnect call failed'),
+        (error: Error) => {
+          // The app did not run it (down or restarting past rpc_request_timeout): queue it again, at
+          // the rate, rather than lose its callbacks. Not at shutdown: the flush has its own deadline.
+          if (error instanceof RpcCallError && !error.mayHaveRun && !this.flushing) {
+            this.logger.debug({ sid, err: error.message }, 'Disconnect not run by the RPC app: queued again');
+            this.enqueue(sid, request);
+          } else this.logger.warn({ sid, err: error.message }, 'Disconnect call failed');
+        },
       )
       .finally(() => {
         this.inFlight--;

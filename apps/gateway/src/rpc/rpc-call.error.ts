@@ -10,6 +10,12 @@ export class RpcCallError extends Error {
     message: string,
     /** gRPC status code for `grpc` failures. */
     readonly code: GrpcStatus | null = null,
+    /**
+     * False when the RPC app cannot have run the call: every attempt was refused before reaching it
+     * (UNAVAILABLE, RESOURCE_EXHAUSTED) or none was sent. True when an attempt may have been running
+     * when the call gave up (its deadline passed, or another status): the app may have run it.
+     */
+    readonly mayHaveRun = false,
   ) {
     super(message);
     this.name = 'RpcCallError';

@@ -22,13 +22,14 @@ import type { GatewayLogger } from '../log/logger.js';
 import type { GatewayStats } from '../metrics/gateway-stats.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
 import { disconnectCodecOf, type DisconnectCodec } from './disconnect-codec.js';
-import { retryDelayMs } from './retry-policy.js';
+import { MAX_RETRY_DELAY_MS, retryDelayMs } from './retry-policy.js';
 import { RpcCallError } from './rpc-call.error.js';
 
 /** The three calls of the AnyCable RPC contract, as the session and the disconnect queue use them. */
 export interface CableRpc {
   connect(sid: string, request: ConnectionRequest): Promise<ConnectionResponse>;
-  command(sid: string, request: CommandMessage): Promise<CommandResponse>;
+  /** `notAfter` (epoch ms): the client's own deadline, from when its command arrived; the call never outlives it. */
+  command(sid: string, request: CommandMessage, notAfter?: number): Promise<CommandResponse>;
   disconnect(sid: string, request: DisconnectRequest): Promise<DisconnectResponse>;
 }
 
@@ -43,7 +44,9 @@ type UnaryStub = (
 /**
  * gRPC client of any AnyCable RPC server (proto/anycable/rpc.proto, protocol v1). Every call
  * carries `protov: v1` and `sid`, waits for one of `rpc_concurrency` slots, and is retried on
- * RESOURCE_EXHAUSTED / UNAVAILABLE with backoff until its deadline (`rpc_request_timeout`).
+ * RESOURCE_EXHAUSTED / UNAVAILABLE with backoff until its deadline (`rpc_request_timeout`). Attempts
+ * fail fast while the RPC app is down (no waitForReady), like anycable-go's: a call that only ever got
+ * UNAVAILABLE is known not to have run, which the session tells its client.
  * An answer with status ERROR is an answer: only calls with no answer reject ({@link RpcCallError}).
  */
 export class RpcClient implements CableRpc {
@@ -72,8 +75,8 @@ export class RpcClient implements CableRpc {
     return this.call('Connect', sid, request);
   }
 
-  command(sid: string, request: CommandMessage): Promise<CommandResponse> {
-    return this.call('Command', sid, request);
+  command(sid: string, request: CommandMessage, notAfter?: number): Promise<CommandResponse> {
+    return this.call('Command', sid, request, notAfter);
   }
 
   disconnect(sid: string, request: DisconnectRequest): Promise<DisconnectResponse> {
@@ -84,17 +87,22 @@ export class RpcClient implements CableRpc {
     this.client.close();
   }
 
-  private async call<T>(method: RpcMethod, sid: string, request: unknown): Promise<T> {
+  private async call<T>(method: RpcMethod, sid: string, request: unknown, notAfter = Number.POSITIVE_INFINITY): Promise<T> {
     this.stats.rpcCalls++;
+    if (Date.now() >= notAfter) {
+      this.stats.rpcErrors++;
+      throw new RpcCallError('deadline', `${method} not sent: its deadline passed while it waited its turn`);
+    }
     // The deadline starts with the first attempt, not while waiting for a slot: in a connect storm
     // calls queue (bounded by rpc_queue_size) instead of expiring unsent, which would make every
     // refused client reconnect and the storm worse. The wait itself is bounded: slots free up as
-    // calls in flight finish, each within its own deadline.
-    let deadline = Number.POSITIVE_INFINITY;
+    // calls in flight finish, each within its own deadline. A client's command (notAfter) is
+    // bounded by its own deadline from the start: its client is waiting for the answer.
+    let deadline = notAfter;
     for (let attempt = 0; ; attempt++) {
       try {
         await this.gate.acquire(deadline);
-        if (attempt === 0) deadline = Date.now() + this.config.requestTimeoutMs;
+        if (attempt === 0) deadline = Math.min(notAfter, Date.now() + this.config.requestTimeoutMs);
       } catch (error) {
         this.stats.rpcErrors++;
         if (error instanceof RpcCallError && error.kind === 'queue_full') this.stats.rpcQueueRejections++;
@@ -113,7 +121,8 @@ export class RpcClient implements CableRpc {
       if (delay === null) {
         this.stats.rpcErrors++;
         const kind = code === grpc.status.DEADLINE_EXCEEDED ? 'deadline' : 'grpc';
-        throw new RpcCallError(kind, `${method} failed after ${attempt + 1} attempt(s): ${failure.details || failure.message}`, code);
+        const refusedUnrun = code === grpc.status.UNAVAILABLE || code === grpc.status.RESOURCE_EXHAUSTED;
+        throw new RpcCallError(kind, `${method} failed after ${attempt + 1} attempt(s): ${failure.details || failure.message}`, code, !refusedUnrun);
       }
       this.stats.rpcRetries++;
       this.logger.debug({ sid, method, code: grpc.status[code ?? 0], delayMs: delay, attempt }, 'RPC call retried');
@@ -149,7 +158,7 @@ function channelOptionsOf(config: RpcConfig): grpc.ChannelOptions {
     // Reconnect quickly after an RPC restart: calls fail fast (UNAVAILABLE) while disconnected,
     // and the backoff caps how long a restarted server stays unseen.
     'grpc.initial_reconnect_backoff_ms': 100,
-    'grpc.max_reconnect_backoff_ms': 1000,
+    'grpc.max_reconnect_backoff_ms': MAX_RETRY_DELAY_MS,
     ...(config.maxRecvSize > 0 ? { 'grpc.max_receive_message_length': config.maxRecvSize } : {}),
     ...(config.maxSendSize > 0 ? { 'grpc.max_send_message_length': config.maxSendSize } : {}),
   };

@@ -39,12 +39,15 @@ test('a waiter whose deadline passes is refused and does not take a slot later',
   await sleep(5);
 });
 
-test('retry delays: 10ms·2ⁿ for RESOURCE_EXHAUSTED, 100ms·2ⁿ for UNAVAILABLE, none past the deadline', () => {
+test('retry delays: 10ms·2ⁿ for RESOURCE_EXHAUSTED, 100ms·2ⁿ for UNAVAILABLE, at most 500 ms apart, none past the deadline', () => {
   assert.equal(retryDelayMs(status.RESOURCE_EXHAUSTED, 0, 3000), 10);
   assert.equal(retryDelayMs(status.RESOURCE_EXHAUSTED, 3, 3000), 80);
   assert.equal(retryDelayMs(status.UNAVAILABLE, 0, 3000), 100);
-  assert.equal(retryDelayMs(status.UNAVAILABLE, 4, 3000), 1600);
-  assert.equal(retryDelayMs(status.UNAVAILABLE, 5, 3000), null);
+  assert.equal(retryDelayMs(status.UNAVAILABLE, 2, 3000), 400);
+  assert.equal(retryDelayMs(status.UNAVAILABLE, 3, 3000), 500);
+  assert.equal(retryDelayMs(status.UNAVAILABLE, 12, 3000), 500);
+  assert.equal(retryDelayMs(status.UNAVAILABLE, 12, 500), null);
+  assert.equal(retryDelayMs(status.UNAVAILABLE, 2, 399), null);
   assert.equal(retryDelayMs(status.INTERNAL, 0, 3000), null);
   assert.equal(retryDelayMs(status.DEADLINE_EXCEEDED, 0, 3000), null);
   assert.equal(retryDelayMs(null, 0, 3000), null);

@@ -20,6 +20,10 @@ export interface SessionOptions {
   readonly historyHoldMs: number;
   /** See BrokerConfig.historyHoldSize. */
   readonly historyHoldSize: number;
+  /** A command's deadline from its arrival (`rpc_request_timeout`). */
+  readonly rpcRequestTimeoutMs: number;
+  /** See WsConfig.maxSubscriptions; 0 = no limit. */
+  readonly maxSubscriptions: number;
 }
 
 /** What every session shares: one reference per session instead of a copy of each collaborator. */

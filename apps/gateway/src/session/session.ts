@@ -9,7 +9,16 @@ import {
   type StringMap,
 } from '#libs/protocol';
 import { CloseCode } from '../protocol/protocol.types.js';
-import { encodeDisconnect, encodeHistoryReply, encodeRestoredWelcome, withSessionId } from '../protocol/server-frame.encoder.js';
+import {
+  encodeCommandRefused,
+  encodeDisconnect,
+  encodeHistoryReply,
+  encodeRestoredWelcome,
+  encodeSubscriptionRejection,
+  withSessionId,
+  type CommandRefusal,
+} from '../protocol/server-frame.encoder.js';
+import { RpcCallError } from '../rpc/rpc-call.error.js';
 import { isExtendedProtocol } from '../protocol/subprotocol.js';
 import type { SessionSnapshot } from '../broker/broker.js';
 import type { EncodedOnce } from '../transport/frame-encoder.js';
@@ -17,6 +26,7 @@ import type { SessionSocket } from '../transport/session-socket.js';
 import type { InvalidFrame } from '../transport/cable-ws.adapter.js';
 import { answerHistory } from './history-answer.js';
 import { LiveDelivery, type HoldEnd } from './live-delivery.js';
+import { CommandInbox, type QueuedCommand } from './command-inbox.js';
 import type { PingTarget } from './ping-scheduler.js';
 import { mergeState, type RequestEnv } from './request-env.js';
 import type { SessionContext } from './session-context.js';
@@ -29,8 +39,6 @@ interface Subscription {
 }
 
 type SessionState = 'connecting' | 'connected' | 'closing' | 'closed';
-/** Commands that wait their turn (pongs never do). */
-type QueuedCommand = Exclude<ClientCommand, { command: 'pong' }>;
 
 /** The outcome of authenticating a connection without RPC (JWT identification). */
 export type PreAuthentication =
@@ -56,8 +64,11 @@ export class Session implements PingTarget {
   private identifiers = '';
   private cstate: StringMap | null = null;
   private readonly subscriptions = new Map<string, Subscription>();
-  private inbox: QueuedCommand[] | null = null;
+  /** Allocated while commands wait (most sessions are idle most of the time). */
+  private inbox: CommandInbox | null = null;
   private busy = false;
+  /** When the client of the command being run stops waiting (epoch ms): its RPC call never outlives it. */
+  private commandNotAfter = Number.POSITIVE_INFINITY;
   private authenticatedBy: 'rpc' | 'jwt' | null = null;
   private subscribedOverRpc = false;
   private badFrames = 0;
@@ -113,7 +124,7 @@ export class Session implements PingTarget {
    * transport (SSE) waits on it to learn how its subscribe commands went before it answers.
    */
   idle(): Promise<void> {
-    if (!this.busy && !this.inbox?.length) return Promise.resolve();
+    if (!this.busy && !this.inbox?.size) return Promise.resolve();
     return new Promise((resolve) => (this.idleWaiters ??= []).push(resolve));
   }
 
@@ -189,15 +200,13 @@ export class Session implements PingTarget {
       this.lastPongAt = Date.now();
       return;
     }
-    const limit = this.context.options.maxPendingCommands;
-    const inbox = (this.inbox ??= []);
-    if (inbox.length >= limit) {
+    const { maxPendingCommands, rpcRequestTimeoutMs } = this.context.options;
+    const inbox = (this.inbox ??= new CommandInbox(this.socket, maxPendingCommands, rpcRequestTimeoutMs));
+    if (!inbox.push(command)) {
       this.context.stats.droppedCommands++;
-      this.badInput(`too many pending commands (max_pending_commands=${limit}): ${command.command} dropped`);
+      this.badInput(`too many pending commands (max_pending_commands=${maxPendingCommands}): ${command.command} dropped`);
       return;
     }
-    inbox.push(command);
-    if (inbox.length >= limit / 2) this.socket.pause();
     if (!this.busy && this.state === 'connected') void this.drain();
   }
 
@@ -319,10 +328,9 @@ export class Session implements PingTarget {
     const inbox = this.inbox;
     if (!inbox) return;
     this.busy = true;
-    const resumeBelow = this.context.options.maxPendingCommands / 2;
-    while (inbox.length > 0 && this.state === 'connected') {
-      const command = inbox.shift() as QueuedCommand;
-      if (inbox.length < resumeBelow) this.socket.resume();
+    while (inbox.size > 0 && this.state === 'connected') {
+      const { command, notAfter } = inbox.shift()!;
+      this.commandNotAfter = notAfter;
       try {
         await this.execute(command);
       } catch (error) {
@@ -330,13 +338,13 @@ export class Session implements PingTarget {
       }
     }
     this.busy = false;
-    if (this.inbox === inbox && inbox.length === 0) this.inbox = null;
+    if (this.inbox === inbox && inbox.size === 0) this.inbox = null;
     this.afterJob();
   }
 
   private afterJob(): void {
     if (this.state === 'closing') this.finishClose();
-    else if (this.state === 'connected' && !this.busy && this.inbox && this.inbox.length > 0) void this.drain();
+    else if (this.state === 'connected' && !this.busy && this.inbox && this.inbox.size > 0) void this.drain();
     if (!this.busy) this.wakeIdleWaiters();
   }
 
@@ -381,8 +389,17 @@ export class Session implements PingTarget {
       this.log('debug', 'already subscribed: subscribe ignored', { identifier });
       return;
     }
+    const limit = this.context.options.maxSubscriptions;
+    if (limit > 0 && this.subscriptions.size >= limit) {
+      this.badInput(`subscription limit reached (max_subscriptions_per_session=${limit}): subscribe rejected`, { identifier });
+      this.socket.sendText(encodeSubscriptionRejection(identifier));
+      return;
+    }
     const response = await this.command('subscribe', identifier, '', null);
-    if (!response) return;
+    if (typeof response === 'string') {
+      if (this.state === 'connected') this.socket.sendText(encodeSubscriptionRejection(identifier));
+      return;
+    }
     if (response.status === Status.SUCCESS) {
       const subscription: Subscription = { istate: null, streams: null };
       this.subscriptions.set(identifier, subscription);
@@ -420,7 +437,7 @@ export class Session implements PingTarget {
     this.commit();
     await this.presence.unsubscribed(identifier, subscription.istate);
     const response = await this.command('unsubscribe', identifier, '', subscription.istate);
-    if (!response) return;
+    if (typeof response === 'string') return;
     if (response.status === Status.ERROR) this.log('error', 'unsubscribe answered ERROR', { identifier, error: response.error_msg });
     else this.apply(response, identifier, null);
   }
@@ -432,7 +449,10 @@ export class Session implements PingTarget {
       return;
     }
     const response = await this.command('message', identifier, data, subscription.istate);
-    if (!response) return;
+    if (typeof response === 'string') {
+      if (this.state === 'connected') this.socket.sendText(encodeCommandRefused(identifier, response, 'message', data));
+      return;
+    }
     if (response.status === Status.ERROR) {
       this.log('error', 'message answered ERROR', { identifier, error: response.error_msg });
       return;
@@ -481,8 +501,12 @@ export class Session implements PingTarget {
     this.context.hub.deliver({ stream, data: JSON.stringify(data), meta: { exclude_socket: this.sid } });
   }
 
-  /** Runs one Command call; null when it gave no answer (logged). */
-  private async command(name: CommandName, identifier: string, data: string, istate: StringMap | null): Promise<CommandResponse | null> {
+  /**
+   * Runs one Command call within its client's deadline; the refusal when it gave no answer (logged; the
+   * caller refuses it with a frame: a subscribe is rejected, a message gets an `error` reply; an
+   * unsubscribe has no answer to give, the subscription is gone already).
+   */
+  private async command(name: CommandName, identifier: string, data: string, istate: StringMap | null): Promise<CommandResponse | CommandRefusal> {
     try {
       return await this.context.rpc.command(this.sid, {
         command: name,
@@ -490,10 +514,11 @@ export class Session implements PingTarget {
         connection_identifiers: this.identifiers,
         data,
         env: this.envWith(istate),
-      });
+      }, this.commandNotAfter);
     } catch (error) {
-      this.log('warn', `${name} failed (RPC unavailable): nothing sent`, { identifier, err: (error as Error).message });
-      return null;
+      const refusal = error instanceof RpcCallError && !error.mayHaveRun ? 'rpc_unavailable' : 'rpc_timeout';
+      this.log('warn', `${name} got no answer (${refusal}): refused`, { identifier, err: (error as Error).message });
+      return refusal;
     }
   }
 

@@ -30,3 +30,27 @@ test('a failing call frees its slot', async () => {
 test('the bound must be a positive integer', () => {
   for (const bad of [0, -1, 1.5, Number.NaN]) assert.throws(() => new CallLimiter(bad), RangeError);
 });
+
+test('draining: calls in flight finish, new ones are refused as draining, drain resolves when the last one ends', async () => {
+  const limiter = new CallLimiter(4);
+  let release: () => void = () => undefined;
+  const inFlight = limiter.run(() => new Promise<string>((resolve) => (release = () => resolve('finished'))), refuse);
+  let drained = false;
+  const drain = limiter.drain().then(() => (drained = true));
+  const reasons: string[] = [];
+  await assert.rejects(
+    limiter.run(async () => 'ran', (why) => {
+      reasons.push(why);
+      throw new Error(why);
+    }),
+    /draining/,
+  );
+  assert.deepEqual(reasons, ['draining']);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(drained, false, 'a call is still in flight');
+  release();
+  assert.equal(await inFlight, 'finished');
+  await drain;
+  assert.equal(drained, true);
+  await new CallLimiter(1).drain();
+});
