@@ -99,8 +99,10 @@ function summaryLine(name: ScenarioName, result: PeerMeasurement): string {
   const latency = r.latencyMs as { p50: number; p99: number } | undefined;
   const text: Record<ScenarioName, () => string> = {
     broadcast: () => `delivered ${String(r.deliveredPercent)}%, p50 ${latency?.p50} ms, p99 ${latency?.p99} ms`,
-    connect: () => `${String(r.connectionsPerSecond)} connections/s (${String(r.subscribed)}/${String(r.clients)})`,
-    idle: () => `${String(r.rssPerConnectionKB)} KB RSS/conn, ${String(r.heapPerConnectionKB)} KB heap/conn`,
+    connect: () =>
+      `${String(r.connectionsPerSecond)} connections/s (${String(r.subscribed)}/${String(r.clients)}), CPU ms/conn ` +
+      ((r.cpu as { name: string; msPerConnection: number }[] | undefined) ?? []).map((c) => `${c.name} ${c.msPerConnection}`).join(', '),
+    idle: () => `${String(r.asIsRssPerConnectionKB)} KB RSS/conn as-is, ${String(r.rssPerConnectionKB)} after GC, ${String(r.heapPerConnectionKB)} KB heap/conn`,
     rpc: () => `${String(r.commandsPerSecond)} commands/s, p99 ${latency?.p99} ms`,
     reliability: () => {
       const restore = r.restoreMs as { p50: number; p99: number } | undefined;

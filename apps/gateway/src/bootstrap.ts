@@ -9,6 +9,7 @@ import { BROKER } from './gateway.tokens.js';
 import { PresenceTracker } from './presence/presence-tracker.js';
 import { HttpEndpoints } from './http/http-endpoints.js';
 import { shutDownGracefully } from './lifecycle/graceful-shutdown.js';
+import { MemoryCompactor } from './lifecycle/memory-compactor.js';
 import { createLogger, type GatewayLogger } from './log/logger.js';
 import { PinoNestLogger } from './log/pino-nest-logger.js';
 import { GatewayStats } from './metrics/gateway-stats.js';
@@ -39,6 +40,7 @@ export async function bootstrap(config: GatewayConfig): Promise<void> {
     app.getHttpServer(),
     { paths: config.paths, maxMessageSize: config.ws.maxMessageSize, budget, allowedOrigins: config.allowedOrigins, secure: config.ssl !== null },
     transportContext,
+    app.get(SessionService),
   );
   app.useWebSocketAdapter(adapter);
   const http = app.get(HttpEndpoints);
@@ -63,6 +65,9 @@ export async function bootstrap(config: GatewayConfig): Promise<void> {
   await intakes.start();
   const pings = app.get(PingScheduler);
   pings.start();
+  const cableServer = adapter.cableServer;
+  const stats = app.get(GatewayStats);
+  new MemoryCompactor(config.ws.gcAfterChurn, () => ({ accepted: stats.connectionsTotal, open: cableServer.connectionCount })).start();
 
   const address = app.getHttpServer().address() as AddressInfo;
   // The ready line is printed whatever log_level says: scripts and tests wait for it.

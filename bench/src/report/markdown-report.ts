@@ -21,22 +21,45 @@ export function renderMarkdown(report: BenchReport, descriptions: Record<string,
     lines.push('');
   }
   if (results.connect) {
-    lines.push(...section('connect', descriptions, ['subscribed', 'connections/s', 'p50 ms', 'p99 ms', 'max ms']));
+    lines.push(...section('connect', descriptions, ['subscribed', 'connections/s', 'CPU ms/conn per process', 'p50 ms', 'p99 ms', 'max ms']));
     for (const r of results.connect) {
-      if (!r.connectMs) lines.push(failedRow(r, 5));
-      else lines.push(row(r, [`${r.subscribed}/${r.clients}`, String(r.connectionsPerSecond), String(r.connectMs.p50), String(r.connectMs.p99), String(r.connectMs.max)]));
+      if (!r.connectMs) lines.push(failedRow(r, 6));
+      else {
+        const cpu = (r.cpu ?? []).map((c) => `${c.name} ${c.msPerConnection}`).join(', ') || '–';
+        lines.push(row(r, [`${r.subscribed}/${r.clients}`, String(r.connectionsPerSecond), cpu, String(r.connectMs.p50), String(r.connectMs.p99), String(r.connectMs.max)]));
+      }
     }
     lines.push('');
   }
   if (results.idle) {
-    lines.push(...section('idle', descriptions, ['clients held', 'RSS KB/conn', 'heap KB/conn', 'RSS before → after (MiB)', 'companions RSS (MiB)']));
+    lines.push(
+      ...section('idle', descriptions, [
+        'clients held',
+        'RSS KB/conn as-is',
+        'RSS as-is no client → held (MiB)',
+        'RSS KB/conn after GC',
+        'heap KB/conn after GC',
+        'RSS after GC before → after (MiB)',
+        'companions RSS (MiB)',
+      ]),
+    );
     for (const r of results.idle) {
       if (!r.companions) {
-        lines.push(failedRow(r, 5));
+        lines.push(failedRow(r, 7));
         continue;
       }
       const companions = r.companions.map((c) => `${c.name} ${mib(c.rssBytes)}`).join(', ') || '–';
-      lines.push(row(r, [`${r.stillOpen}/${r.clients}`, String(r.rssPerConnectionKB), String(r.heapPerConnectionKB), `${mib(r.baselineRssBytes)} → ${mib(r.rssBytes)}`, companions]));
+      lines.push(
+        row(r, [
+          `${r.stillOpen}/${r.clients}`,
+          String(r.asIsRssPerConnectionKB),
+          `${mib(r.baselineAsIsRssBytes)} → ${mib(r.asIsRssBytes)}`,
+          String(r.rssPerConnectionKB),
+          String(r.heapPerConnectionKB),
+          `${mib(r.baselineRssBytes)} → ${mib(r.rssBytes)}`,
+          companions,
+        ]),
+      );
     }
     lines.push('');
   }

@@ -20,7 +20,10 @@ export function computeRatios(results: ScenarioResults, { withTargets = true }: 
       { metric: 'p50 latency', read: (r) => r.latencyMs.p50, lowerIsBetter: true },
     ]),
     ...ratiosOf('connect', results.connect, [{ metric: 'connections/s', read: (r) => r.connectionsPerSecond, lowerIsBetter: false }]),
-    ...ratiosOf('idle', results.idle, [{ metric: 'RSS per connection', read: (r) => r.rssPerConnectionKB, lowerIsBetter: true }]),
+    ...ratiosOf('idle', results.idle, [
+      { metric: 'RSS per connection as-is', read: (r) => r.asIsRssPerConnectionKB, lowerIsBetter: true },
+      { metric: 'RSS per connection after GC', read: (r) => r.rssPerConnectionKB, lowerIsBetter: true },
+    ]),
     ...ratiosOf('rpc', results.rpc, [{ metric: 'commands/s', read: (r) => r.commandsPerSecond, lowerIsBetter: false }]),
   ];
   return withTargets ? ratios : ratios.map(({ target: _target, ...ratio }) => ratio);

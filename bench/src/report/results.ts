@@ -42,6 +42,15 @@ export interface ConnectResult extends PeerMeasurement {
   connectionsPerSecond: number;
   /** Socket opened → subscribe confirmed, per connection. */
   connectMs: LatencySummary;
+  /** CPU each server process used during the connect phase (/proc/<pid>/stat), per subscribed connection. */
+  cpu: ProcessCpu[];
+}
+
+export interface ProcessCpu {
+  name: string;
+  cpuMs: number;
+  /** cpuMs / subscribed connections. */
+  msPerConnection: number;
 }
 
 export interface ProcessMemory {
@@ -54,6 +63,13 @@ export interface IdleResult extends PeerMeasurement {
   subscribed: number;
   /** Connections still open at the end of the hold. */
   stillOpen: number;
+  /** RSS with no client, as it is (no forced GC), after start-up settled. */
+  baselineAsIsRssBytes: number;
+  /** RSS at the end of the hold, as it is (read before any forced GC). */
+  asIsRssBytes: number;
+  /** (RSS as-is after the hold − RSS as-is with no client) / subscribed, in KB: the headline. */
+  asIsRssPerConnectionKB: number;
+  /** The same two readings after forced full GCs. */
   baselineRssBytes: number;
   rssBytes: number;
   baselineHeapUsedBytes: number;

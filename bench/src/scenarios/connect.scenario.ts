@@ -1,4 +1,5 @@
 import { commentsIdentifier, commentsStream } from '../demo-channel.js';
+import { startCpuMeter } from '../peers/process-cpu.js';
 import type { ConnectResult } from '../report/results.js';
 import { round, summarize } from '../statistics.js';
 import { describeErrors, openClients, withSession, type Scenario } from './scenario.js';
@@ -6,6 +7,7 @@ import { describeErrors, openClients, withSession, type Scenario } from './scena
 /**
  * connect: N clients connect and subscribe, C attempts in flight per worker; a connection counts at
  * its subscribe confirmation (so the gateway's Connect and subscribe Command RPCs are included).
+ * The CPU time of the server and of its companions (the RPC app) is read from /proc around the phase.
  */
 export const connectScenario: Scenario<ConnectResult> = {
   name: 'connect',
@@ -16,10 +18,14 @@ export const connectScenario: Scenario<ConnectResult> = {
   measure: (peer, context) =>
     withSession('connect', peer, context, { inspect: false }, async (session) => {
       const { options } = context;
+      const { server } = session;
+      const stopCpu = startCpuMeter([{ name: peer.id, pid: server.pid }, ...server.companions]);
       const opened = await openClients(session, options.connections, {
         identifier: commentsIdentifier(),
         stream: commentsStream(),
       });
+      const perConnection = (ms: number): number => (opened.subscribed === 0 ? 0 : round(ms / opened.subscribed, 3));
+      const cpu = stopCpu().map(({ name, cpuMs }) => ({ name, cpuMs: round(cpuMs, 0), msPerConnection: perConnection(cpuMs) }));
       const result: ConnectResult = {
         peer: peer.id,
         title: peer.title,
@@ -30,6 +36,7 @@ export const connectScenario: Scenario<ConnectResult> = {
         seconds: round(opened.seconds, 3),
         connectionsPerSecond: round(opened.subscribed / opened.seconds, 1),
         connectMs: summarize(opened.connectMs),
+        cpu,
       };
       if (opened.failed > 0) result.error = `${opened.failed} clients did not subscribe: ${describeErrors(opened.errors)}`;
       return result;

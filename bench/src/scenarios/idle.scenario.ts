@@ -9,19 +9,22 @@ import { describeErrors, openClients, sleep, tick, withSession, type Scenario } 
 const BASELINE_SETTLE_MS = 1_000;
 
 /**
- * idle: N subscribed clients held for a while; the server's RSS and V8 heap after forced GC (through
- * its inspector), minus the same after GC before any client connected, per connection.
+ * idle: N subscribed clients held for a while; per connection, the server's RSS as it is after the
+ * hold (what `top` and a container's memory limit see) minus its RSS before any client, then the same
+ * after forced full GCs (through its inspector), and the V8 heap after GC.
  */
 export const idleScenario: Scenario<IdleResult> = {
   name: 'idle',
   describe: (o) =>
-    `${o.connections} subscribed clients held ${o.idleSeconds} s; (RSS after GC − RSS after GC before connections) / clients.`,
+    `${o.connections} subscribed clients held ${o.idleSeconds} s; (RSS as-is after the hold − RSS as-is before any client) / clients, ` +
+    'then the same after forced GCs on both sides.',
 
   measure: (peer, context) =>
     withSession('idle', peer, context, { inspect: true }, async (session) => {
       const { options } = context;
       const { server } = session;
       await sleep(BASELINE_SETTLE_MS);
+      const baselineAsIs = readRssBytes(server.pid);
       const baseline = await memoryAfterGc(server);
       const opened = await openClients(session, options.connections, {
         identifier: commentsIdentifier(),
@@ -31,6 +34,9 @@ export const idleScenario: Scenario<IdleResult> = {
       const stopTicker = tick(context, () => `${session.label}: holding ${opened.subscribed} clients, ${Math.max(0, Math.ceil((holdUntil - Date.now()) / 1000))} s left`);
       await sleep(options.idleSeconds * 1000);
       stopTicker();
+      // Read before anything forces a collection: this is the figure an operator sees.
+      const loadedAsIs = readRssBytes(server.pid);
+      const companions = server.companions.map((companion) => ({ name: companion.name, rssBytes: readRssBytes(companion.pid) }));
       const loaded = await memoryAfterGc(server);
       const statuses = await session.workers.all(() => ({ kind: 'status' as const }));
       const stillOpen = total(statuses, (status) => status.open);
@@ -41,13 +47,16 @@ export const idleScenario: Scenario<IdleResult> = {
         clients: options.connections,
         subscribed: opened.subscribed,
         stillOpen,
+        baselineAsIsRssBytes: baselineAsIs,
+        asIsRssBytes: loadedAsIs,
+        asIsRssPerConnectionKB: perConnectionKB(loadedAsIs - baselineAsIs),
         baselineRssBytes: baseline.rssBytes,
         rssBytes: loaded.rssBytes,
         baselineHeapUsedBytes: baseline.heapUsedBytes,
         heapUsedBytes: loaded.heapUsedBytes,
         rssPerConnectionKB: perConnectionKB(loaded.rssBytes - baseline.rssBytes),
         heapPerConnectionKB: perConnectionKB(loaded.heapUsedBytes - baseline.heapUsedBytes),
-        companions: server.companions.map((companion) => ({ name: companion.name, rssBytes: readRssBytes(companion.pid) })),
+        companions,
       };
       const problems: string[] = [];
       if (opened.failed > 0) problems.push(`${opened.failed} clients did not subscribe: ${describeErrors(opened.errors)}`);

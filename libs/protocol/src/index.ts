@@ -3,3 +3,4 @@ export * from './rpc.constants.js';
 export * from './publication.js';
 export * from './frames.js';
 export * from './broadcast-key.js';
+export * from './rpc-secret.js';

@@ -98,9 +98,9 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   option('enats_debug', 'bool', 'false', 'Embedded NATS', 'ignored'),
   option('enats_trace', 'bool', 'false', 'Embedded NATS', 'ignored'),
   // rpc
-  option('rpc_host', 'string', 'localhost:50051', 'RPC address: host:port or dns:///name:port'),
+  option('rpc_host', 'string', 'localhost:50051', 'RPC address: host:port or dns:///name:port (gRPC), http(s)://host:port/path (HTTP)'),
   option('norpc', 'bool', 'false', 'Standalone mode without RPC', 'unsupported'),
-  option('rpc_impl', 'string', 'grpc', 'RPC implementation (only grpc here)'),
+  option('rpc_impl', 'string', '', 'RPC implementation: grpc or http (default: http for an http(s):// rpc_host, else grpc)'),
   option('rpc_concurrency', 'int', '28', 'Max RPC calls in flight'),
   option('rpc_queue_size', 'int', '16384', 'Max RPC calls waiting for a slot (extension)'),
   option('rpc_request_timeout', 'int', '3000', 'RPC call deadline including retries (ms)'),
@@ -112,7 +112,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   option('rpc_max_call_send_size', 'int', '0', 'Max RPC request size (bytes, 0 = grpc default)'),
   option('headers', 'string', 'cookie', 'Headers proxied to RPC, comma-separated'),
   option('proxy_cookies', 'string', '', 'Cookies proxied to RPC, comma-separated (default: all)'),
-  option('http_rpc_secret', 'string', '', 'HTTP RPC secret', 'ignored'),
+  option('http_rpc_secret', 'string', '', 'Bearer secret of RPC over HTTP; empty: derived from secret'),
   option('http_rpc_timeout', 'int', '0', 'HTTP RPC timeout', 'ignored'),
   // disconnector
   option('disconnect_mode', 'string', 'auto', 'When to call Disconnect: auto, always, never'),
@@ -144,6 +144,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   option('ws_max_pending_size', 'int', '1048576', 'Max unsent bytes per client before it is disconnected (0 = no limit)'),
   option('max_pending_commands', 'int', '64', 'Max commands of one session waiting for their turn (extension)'),
   option('max_subscriptions_per_session', 'int', '100', 'Max subscriptions of one session; past it subscribe is rejected (0 = no limit, extension)'),
+  option('gc_after_churn', 'int', '1000', 'Full GC once this many connections opened/closed and then 2 s without any (returns a storm\'s garbage to the OS; 0 = never) (extension)'),
   option('read_buffer_size', 'int', '1024', 'Go WebSocket read buffer', 'ignored'),
   option('write_buffer_size', 'int', '1024', 'Go WebSocket write buffer', 'ignored'),
   option('ws_write_timeout', 'int', '2', 'Go WebSocket write timeout', 'ignored'),

@@ -9,9 +9,15 @@ export type DisconnectMode = 'auto' | 'always' | 'never';
 export type PingPrecision = 's' | 'ms' | 'ns';
 export type BroadcastAdapterName = 'redis' | 'http' | 'redisx' | 'nats';
 
+export type RpcImpl = 'grpc' | 'http';
+
 export interface RpcConfig {
-  /** gRPC target: `host:port` or `dns:///name:port` (round robin over every address). */
+  /** `rpc_impl`: gRPC, or anycable-go's JSON over HTTP (inferred from an http(s):// rpc_host). */
+  impl: RpcImpl;
+  /** gRPC target: `host:port` or `dns:///name:port` (round robin over every address); HTTP: the base URL. */
   host: string;
+  /** `Authorization: Bearer` secret of HTTP RPC (`http_rpc_secret`, else derived from `secret`); '' = none. */
+  httpSecret: string;
   /** Calls in flight at most (anycable-go `rpc_concurrency`, 28): slightly below the RPC server's pool. */
   concurrency: number;
   /**
@@ -73,6 +79,11 @@ export interface WsConfig {
    * dozens of `turbo_stream_from` tags. 0 = no limit.
    */
   maxSubscriptions: number;
+  /**
+   * `gc_after_churn` (1000, our extension): after that many connections opened or closed and then
+   * a quiet moment, one full GC returns the storm's garbage to the OS (see MemoryCompactor); 0 = never.
+   */
+  gcAfterChurn: number;
 }
 
 export type PubsubAdapterName = 'none' | 'redis' | 'nats';

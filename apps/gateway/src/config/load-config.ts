@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { deriveBroadcastKey } from '#libs/protocol';
+import { deriveBroadcastKey, deriveRpcSecret } from '#libs/protocol';
 import { ConfigError } from './config.error.js';
 import { readCommandLine, type RawOption } from './raw-options.js';
 import type {
@@ -11,6 +11,7 @@ import type {
   PingPrecision,
   BrokerName,
   PubsubAdapterName,
+  RpcImpl,
 } from './gateway-config.js';
 
 const KNOWN_BROADCAST_ADAPTERS: readonly BroadcastAdapterName[] = ['redis', 'http', 'redisx', 'nats'];
@@ -67,7 +68,9 @@ export function buildConfig(options: ReadonlyMap<string, RawOption>): GatewayCon
     allowedOrigins: read.list('allowed_origins').map((origin) => origin.toLowerCase()),
     ssl: sslCert ? { certPath: sslCert, keyPath: sslKey } : null,
     rpc: {
-      host: rpcTarget(read),
+      ...rpcTarget(read),
+      // anycable-go: an explicit http_rpc_secret, else one derived from secret ("rpc-cable").
+      httpSecret: read.string('http_rpc_secret') || (secret ? deriveRpcSecret(secret) : ''),
       concurrency: read.int('rpc_concurrency', 1),
       queueSize: read.int('rpc_queue_size', 1),
       requestTimeoutMs: read.int('rpc_request_timeout', 1),
@@ -98,6 +101,7 @@ export function buildConfig(options: ReadonlyMap<string, RawOption>): GatewayCon
       maxPendingBytes: read.int('ws_max_pending_size', 0),
       maxPendingCommands: read.int('max_pending_commands', 2),
       maxSubscriptions: read.int('max_subscriptions_per_session', 0),
+      gcAfterChurn: read.int('gc_after_churn', 0),
     },
     broadcast: {
       adapters: broadcastAdapters(read),
@@ -157,12 +161,27 @@ function noneToEmpty(value: string): string {
   return value === 'none' ? '' : value;
 }
 
-function rpcTarget(read: OptionReader): string {
-  const impl = read.string('rpc_impl');
-  if (impl === 'http') read.fail('rpc_impl', 'RPC over HTTP is not implemented yet');
-  if (impl !== 'grpc' && impl !== '') read.fail('rpc_impl', 'must be grpc');
+/**
+ * rpc_impl and rpc_host as anycable-go reads them: an `http(s)://` host means HTTP unless rpc_impl
+ * says otherwise (then it is refused); rpc_impl=http needs an http(s) URL; gRPC takes host:port or a
+ * grpc-js target (`dns:///name:port`, `unix:`, ...).
+ */
+function rpcTarget(read: OptionReader): { impl: RpcImpl; host: string } {
+  const impl = read.string('rpc_impl').toLowerCase();
+  if (impl !== 'grpc' && impl !== 'http' && impl !== '') read.fail('rpc_impl', 'must be grpc or http');
   let target = read.nonEmpty('rpc_host');
-  if (/^https?:\/\//i.test(target)) read.fail('rpc_host', 'RPC over HTTP is not implemented yet; give host:port');
+  const isUrl = /^https?:\/\//i.test(target);
+  if (impl === 'http' || (isUrl && impl === '')) {
+    let url: URL | null = null;
+    try {
+      url = isUrl ? new URL(target) : null;
+    } catch {
+      url = null;
+    }
+    if (!url || url.search || url.hash) read.fail('rpc_host', 'with rpc_impl=http must be an http(s):// URL without query, e.g. http://localhost:3000/_anycable');
+    return { impl: 'http', host: target };
+  }
+  if (isUrl) read.fail('rpc_host', 'an http(s):// URL needs rpc_impl=http; for gRPC give host:port');
   target = target.replace(/^grpc:\/\//i, '');
   const hostPort = /^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):(\d{1,5})$/;
   const valid =
@@ -171,7 +190,7 @@ function rpcTarget(read: OptionReader): string {
     /^dns:(\/\/[^/]*\/)?.+:\d{1,5}$/.test(target) ||
     hostPort.test(target);
   if (!valid) read.fail('rpc_host', 'must be host:port or dns:///name:port');
-  return target;
+  return { impl: 'grpc', host: target };
 }
 
 function broadcastAdapters(read: OptionReader): BroadcastAdapterName[] {

@@ -1,15 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import * as grpc from '@grpc/grpc-js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import {
-  PROTOV_METADATA_KEY,
-  PROTOV_VERSION,
   RPC_LOADER_OPTIONS,
-  RPC_PACKAGE,
   RPC_PROTO_PATH,
-  RPC_SERVICE,
-  SID_METADATA_KEY,
   type CommandMessage,
   type CommandResponse,
   type ConnectionRequest,
@@ -22,8 +16,11 @@ import type { GatewayLogger } from '../log/logger.js';
 import type { GatewayStats } from '../metrics/gateway-stats.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
 import { disconnectCodecOf, type DisconnectCodec } from './disconnect-codec.js';
-import { MAX_RETRY_DELAY_MS, retryDelayMs } from './retry-policy.js';
+import { GrpcTransport } from './grpc.transport.js';
+import { HttpTransport } from './http.transport.js';
+import { retryDelayMs } from './retry-policy.js';
 import { RpcCallError } from './rpc-call.error.js';
+import type { RpcMethod, RpcTransport } from './rpc-transport.js';
 
 /** The three calls of the AnyCable RPC contract, as the session and the disconnect queue use them. */
 export interface CableRpc {
@@ -33,18 +30,18 @@ export interface CableRpc {
   disconnect(sid: string, request: DisconnectRequest): Promise<DisconnectResponse>;
 }
 
-type RpcMethod = 'Connect' | 'Command' | 'Disconnect';
-type UnaryStub = (
-  request: unknown,
-  metadata: grpc.Metadata,
-  options: grpc.CallOptions,
-  callback: (error: grpc.ServiceError | null, response: unknown) => void,
-) => grpc.ClientUnaryCall;
+/** What a failed attempt carries, whichever the transport (grpc-js ServiceError or RpcTransportError). */
+interface AttemptFailure {
+  code?: unknown;
+  details?: string;
+  message: string;
+}
 
 /**
- * gRPC client of any AnyCable RPC server (proto/anycable/rpc.proto, protocol v1). Every call
- * carries `protov: v1` and `sid`, waits for one of `rpc_concurrency` slots, and is retried on
- * RESOURCE_EXHAUSTED / UNAVAILABLE with backoff until its deadline (`rpc_request_timeout`). Attempts
+ * Client of any AnyCable RPC server (protocol v1), over gRPC (proto/anycable/rpc.proto) or
+ * anycable-go's JSON over HTTP (`rpc_impl`, see http.transport.ts). Every call carries `protov: v1`
+ * and `sid`, waits for one of `rpc_concurrency` slots, and is retried on RESOURCE_EXHAUSTED /
+ * UNAVAILABLE with backoff until its deadline (`rpc_request_timeout`), whatever the transport. Attempts
  * fail fast while the RPC app is down (no waitForReady), like anycable-go's: a call that only ever got
  * UNAVAILABLE is known not to have run, which the session tells its client.
  * An answer with status ERROR is an answer: only calls with no answer reject ({@link RpcCallError}).
@@ -53,8 +50,7 @@ export class RpcClient implements CableRpc {
   readonly gate: ConcurrencyGate;
   /** The contract's own encoding of a Disconnect call, for the disconnect queue's overflow. */
   readonly disconnectCodec: DisconnectCodec;
-  private readonly client: grpc.Client;
-  private readonly stubs: Record<RpcMethod, UnaryStub>;
+  private readonly transport: RpcTransport;
 
   constructor(
     private readonly config: RpcConfig,
@@ -64,11 +60,7 @@ export class RpcClient implements CableRpc {
     this.gate = new ConcurrencyGate(config.concurrency, config.queueSize);
     const definition = protoLoader.loadSync(RPC_PROTO_PATH, RPC_LOADER_OPTIONS);
     this.disconnectCodec = disconnectCodecOf(definition);
-    const loaded = grpc.loadPackageDefinition(definition) as unknown as Record<string, Record<string, grpc.ServiceClientConstructor>>;
-    const Service = loaded[RPC_PACKAGE][RPC_SERVICE];
-    this.client = new Service(config.host, credentialsOf(config), channelOptionsOf(config));
-    const client = this.client as unknown as Record<RpcMethod, UnaryStub>;
-    this.stubs = { Connect: client.Connect.bind(client), Command: client.Command.bind(client), Disconnect: client.Disconnect.bind(client) };
+    this.transport = config.impl === 'http' ? new HttpTransport(config) : new GrpcTransport(config, definition);
   }
 
   connect(sid: string, request: ConnectionRequest): Promise<ConnectionResponse> {
@@ -84,7 +76,7 @@ export class RpcClient implements CableRpc {
   }
 
   close(): void {
-    this.client.close();
+    this.transport.close();
   }
 
   private async call<T>(method: RpcMethod, sid: string, request: unknown, notAfter = Number.POSITIVE_INFINITY): Promise<T> {
@@ -108,11 +100,11 @@ export class RpcClient implements CableRpc {
         if (error instanceof RpcCallError && error.kind === 'queue_full') this.stats.rpcQueueRejections++;
         throw error;
       }
-      let failure: grpc.ServiceError;
+      let failure: AttemptFailure;
       try {
-        return (await this.invoke(method, sid, request, deadline)) as T;
+        return (await this.transport.invoke(method, sid, request, deadline)) as T;
       } catch (error) {
-        failure = error as grpc.ServiceError;
+        failure = error as AttemptFailure;
       } finally {
         this.gate.release();
       }
@@ -120,46 +112,13 @@ export class RpcClient implements CableRpc {
       const delay = retryDelayMs(code, attempt, deadline - Date.now());
       if (delay === null) {
         this.stats.rpcErrors++;
-        const kind = code === grpc.status.DEADLINE_EXCEEDED ? 'deadline' : 'grpc';
-        const refusedUnrun = code === grpc.status.UNAVAILABLE || code === grpc.status.RESOURCE_EXHAUSTED;
+        const kind = code === GrpcStatus.DEADLINE_EXCEEDED ? 'deadline' : 'grpc';
+        const refusedUnrun = code === GrpcStatus.UNAVAILABLE || code === GrpcStatus.RESOURCE_EXHAUSTED;
         throw new RpcCallError(kind, `${method} failed after ${attempt + 1} attempt(s): ${failure.details || failure.message}`, code, !refusedUnrun);
       }
       this.stats.rpcRetries++;
-      this.logger.debug({ sid, method, code: grpc.status[code ?? 0], delayMs: delay, attempt }, 'RPC call retried');
+      this.logger.debug({ sid, method, code: GrpcStatus[code ?? 0], delayMs: delay, attempt }, 'RPC call retried');
       await sleep(delay);
     }
   }
-
-  private invoke(method: RpcMethod, sid: string, request: unknown, deadline: number): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const metadata = new grpc.Metadata();
-      metadata.set(PROTOV_METADATA_KEY, PROTOV_VERSION);
-      metadata.set(SID_METADATA_KEY, sid);
-      this.stubs[method](request, metadata, { deadline }, (error, response) => (error ? reject(error) : resolve(response)));
-    });
-  }
-}
-
-function credentialsOf(config: RpcConfig): grpc.ChannelCredentials {
-  if (!config.enableTls) return grpc.credentials.createInsecure();
-  const rootCa = config.tlsRootCa
-    ? Buffer.from(config.tlsRootCa.includes('-----BEGIN') ? config.tlsRootCa : readFileSync(config.tlsRootCa, 'utf8'))
-    : null;
-  // rpc_tls_verify=false skips the host name check (the chain is still checked against the CA).
-  return grpc.credentials.createSsl(rootCa, null, null, config.tlsVerify ? {} : { checkServerIdentity: () => undefined });
-}
-
-function channelOptionsOf(config: RpcConfig): grpc.ChannelOptions {
-  return {
-    // dns:///name:port resolves to every address; calls are spread over them.
-    'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
-    // Retries are ours (retry-policy.ts), with anycable-go's backoff.
-    'grpc.enable_retries': 0,
-    // Reconnect quickly after an RPC restart: calls fail fast (UNAVAILABLE) while disconnected,
-    // and the backoff caps how long a restarted server stays unseen.
-    'grpc.initial_reconnect_backoff_ms': 100,
-    'grpc.max_reconnect_backoff_ms': MAX_RETRY_DELAY_MS,
-    ...(config.maxRecvSize > 0 ? { 'grpc.max_receive_message_length': config.maxRecvSize } : {}),
-    ...(config.maxSendSize > 0 ? { 'grpc.max_send_message_length': config.maxSendSize } : {}),
-  };
 }

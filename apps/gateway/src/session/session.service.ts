@@ -1,7 +1,7 @@
 import type { ClientCommand } from '#libs/protocol';
 import type { RpcConfig } from '../config/gateway-config.js';
 import type { SessionSocket } from '../transport/session-socket.js';
-import type { InvalidFrame } from '../transport/cable-ws.adapter.js';
+import type { CommandSink, InvalidFrame } from '../transport/cable-ws.adapter.js';
 import type { JwtIdentification } from './jwt-identification.js';
 import type { SubscribeCommand } from '../protocol/protocol.types.js';
 import { isExtendedProtocol } from '../protocol/subprotocol.js';
@@ -15,7 +15,7 @@ import { Session } from './session.js';
 export type OneWayOutcome = 'subscribed' | 'not_connected' | 'not_subscribed';
 
 /** Creates sessions for accepted sockets and routes the gateway's events to them. */
-export class SessionService {
+export class SessionService implements CommandSink {
   constructor(
     private readonly context: SessionContext,
     private readonly registry: SessionRegistry,

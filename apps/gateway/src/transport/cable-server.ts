@@ -74,19 +74,27 @@ export class CableServer {
   }
 
   private readonly handleUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const { logger, stats } = this.context;
-    socket.on('error', (error: Error) => logger.debug({ err: error.message }, 'socket error during upgrade'));
-    const refuse = (status: number, text: string, why: string): void => {
-      stats.connectionsRejected++;
-      logger.info({ url: request.url, status, remoteAddress: request.socket.remoteAddress }, `WebSocket upgrade refused: ${why}`);
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    };
-    if (!this.paths.has(pathnameOf(request.url))) return refuse(404, 'Not Found', 'not a cable path');
-    if (!this.accepting) return refuse(503, 'Service Unavailable', 'shutting down');
-    if (this.options.budget.isFull) return refuse(503, 'Service Unavailable', `max_conn (${this.options.budget.max}) reached`);
-    if (!isOriginAllowed(request.headers.origin, this.origins)) return refuse(403, 'Forbidden', `origin ${request.headers.origin} not allowed`);
+    // A listener shared by every socket: a closure made here would share this call's scope, and so
+    // keep the whole upgrade request (headers, raw headers: ~2 KB) alive as long as the socket.
+    socket.on('error', this.logUpgradeSocketError);
+    if (!this.paths.has(pathnameOf(request.url))) return this.refuse(request, socket, 404, 'Not Found', 'not a cable path');
+    if (!this.accepting) return this.refuse(request, socket, 503, 'Service Unavailable', 'shutting down');
+    if (this.options.budget.isFull) return this.refuse(request, socket, 503, 'Service Unavailable', `max_conn (${this.options.budget.max}) reached`);
+    if (!isOriginAllowed(request.headers.origin, this.origins)) {
+      return this.refuse(request, socket, 403, 'Forbidden', `origin ${request.headers.origin} not allowed`);
+    }
     this.wss.handleUpgrade(request, socket, head, (ws: WebSocket) => this.accept(ws, socket, request));
   };
+
+  private readonly logUpgradeSocketError = (error: Error): void => {
+    this.context.logger.debug({ err: error.message }, 'socket error during upgrade');
+  };
+
+  private refuse(request: IncomingMessage, socket: Duplex, status: number, text: string, why: string): void {
+    this.context.stats.connectionsRejected++;
+    this.context.logger.info({ url: request.url, status, remoteAddress: request.socket.remoteAddress }, `WebSocket upgrade refused: ${why}`);
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  }
 
   private accept(ws: WebSocket, socket: Duplex, request: IncomingMessage): void {
     const cable = new CableSocket(randomUUID(), ws.protocol, ws, socket, handshakeOf(request, this.options.secure), this.context);

@@ -1,26 +1,31 @@
 import type { Server as HttpServer } from 'node:http';
-import type { WebSocketAdapter, WsMessageHandler } from '@nestjs/common';
-import { isObservable, type Observable } from 'rxjs';
+import type { WebSocketAdapter } from '@nestjs/common';
+import type { ClientCommand } from '#libs/protocol';
 import type { RawData } from 'ws';
 import { decodeClientCommand } from '../protocol/client-command.decoder.js';
 import { CableServer, type CableServerOptions } from './cable-server.js';
 import type { CableSocket, TransportContext } from './cable-socket.js';
 
-/** Message name under which undecodable frames reach the gateway (`@SubscribeMessage(INVALID_FRAME)`). */
-export const INVALID_FRAME = 'cable:invalid-frame';
-
-/** Payload of an {@link INVALID_FRAME} message: why the frame was refused. */
+/** Why a frame was refused by the decoder. */
 export interface InvalidFrame {
   readonly error: string;
   readonly size: number;
 }
 
+/** Where decoded frames go: the sessions. */
+export interface CommandSink {
+  command(socket: CableSocket, command: ClientCommand): void;
+  invalidFrame(socket: CableSocket, frame: InvalidFrame): void;
+}
+
 /**
- * Nest WebSocket adapter speaking Action Cable frames over `ws`. Nest's stock WsAdapter routes
- * `{event, data}` frames; this one decodes each text frame as an Action Cable command and routes
- * it by its `command` (`@SubscribeMessage('subscribe')`, ...), and routes what does not decode
- * (non-JSON, binary, missing identifier, unknown command) to {@link INVALID_FRAME}.
- * Handlers write their own frames, so replies are not piped back through Nest.
+ * Nest WebSocket adapter speaking Action Cable frames over `ws`. Nest creates the endpoint through
+ * it and tells the gateway of connections and disconnections; each text frame is decoded as an
+ * Action Cable command and handed straight to the {@link CommandSink}, as is what does not decode
+ * (non-JSON, binary, missing identifier, unknown command). Frames do not go through Nest's
+ * per-message pipeline (`@SubscribeMessage`): it kept seven bound handler objects per connection
+ * (~1 KB of heap each) and ran an execution context per frame, for handlers that all did the same
+ * thing. Handlers write their own frames, so replies are not piped back through Nest.
  */
 export class CableWsAdapter implements WebSocketAdapter<CableServer, CableSocket> {
   private server: CableServer | null = null;
@@ -29,6 +34,7 @@ export class CableWsAdapter implements WebSocketAdapter<CableServer, CableSocket
     private readonly httpServer: HttpServer,
     private readonly options: CableServerOptions,
     private readonly context: TransportContext,
+    private readonly sink: CommandSink,
   ) {}
 
   /** The endpoint, once Nest has created it (during app init). */
@@ -56,21 +62,18 @@ export class CableWsAdapter implements WebSocketAdapter<CableServer, CableSocket
     socket.close(1013, 'try again later');
   }
 
-  bindMessageHandlers(socket: CableSocket, handlers: WsMessageHandler[]): void {
-    const route = (message: string, payload: unknown): void => {
-      const handler = handlers.find((candidate) => candidate.message === message);
-      if (!handler) {
-        this.context.logger.error({ sid: socket.sid, message }, 'no gateway handler for this message');
-        return;
-      }
-      this.settle(socket, message, handler.callback(payload));
-    };
+  /** Nest's handler list is empty (the gateway declares no `@SubscribeMessage`): frames go to the sink. */
+  bindMessageHandlers(socket: CableSocket): void {
     socket.raw.on('message', (data: RawData, isBinary: boolean) => {
-      const size = rawSize(data);
-      if (isBinary) return route(INVALID_FRAME, { error: 'binary frame', size } satisfies InvalidFrame);
-      const decoded = decodeClientCommand(rawText(data));
-      if (decoded.ok) route(decoded.command.command, decoded.command);
-      else route(INVALID_FRAME, { error: decoded.error, size } satisfies InvalidFrame);
+      try {
+        if (isBinary) return this.sink.invalidFrame(socket, { error: 'binary frame', size: rawSize(data) });
+        const decoded = decodeClientCommand(rawText(data));
+        if (decoded.ok) this.sink.command(socket, decoded.command);
+        else this.sink.invalidFrame(socket, { error: decoded.error, size: rawSize(data) });
+      } catch (error) {
+        // A throwing handler is a gateway bug: logged with the session's sid, the connection goes on.
+        this.context.logger.error({ sid: socket.sid, err: (error as Error)?.stack ?? String(error) }, 'gateway handler failed');
+      }
     });
   }
 
@@ -81,12 +84,6 @@ export class CableWsAdapter implements WebSocketAdapter<CableServer, CableSocket
   /** Nothing beyond the server to release. */
   async dispose(): Promise<void> {}
 
-  private settle(socket: CableSocket, message: string, result: Observable<unknown> | Promise<unknown>): void {
-    const fail = (error: unknown): void =>
-      this.context.logger.error({ sid: socket.sid, message, err: (error as Error)?.message ?? String(error) }, 'gateway handler failed');
-    if (isObservable(result)) result.subscribe({ error: fail });
-    else Promise.resolve(result).catch(fail);
-  }
 }
 
 function rawText(data: RawData): string {

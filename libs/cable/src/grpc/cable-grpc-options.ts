@@ -24,7 +24,8 @@ export function cableGrpcOptions(options: CableGrpcOptions): GrpcOptions {
       protoPath: RPC_PROTO_PATH,
       loader: { ...RPC_LOADER_OPTIONS },
       gracefulShutdown: true,
-      ...(options.channelOptions ? { channelOptions: options.channelOptions } : {}),
+      // Channelz (grpc-js introspection, not served here) tracks every call; off unless asked for.
+      channelOptions: { 'grpc.enable_channelz': 0, ...options.channelOptions },
     },
   };
 }
