@@ -18,6 +18,8 @@ import { PingScheduler } from './session/ping-scheduler.js';
 import type { SessionContext } from './session/session-context.js';
 import { SessionRegistry } from './session/session-registry.js';
 import { SessionService } from './session/session.service.js';
+import { StreamChannels } from './streams/stream-channels.js';
+import { WhisperPublisher } from './streams/whisper-publisher.js';
 
 /**
  * Wires the gateway. The domain classes (hub, sessions, RPC client, intakes) are plain classes
@@ -38,6 +40,8 @@ export class GatewayModule {
         { provide: GatewayStats, useValue: stats },
         { provide: SessionRegistry, useValue: new SessionRegistry() },
         { provide: Hub, useFactory: (stats: GatewayStats) => new Hub(stats), inject: [GatewayStats] },
+        { provide: StreamChannels, useValue: new StreamChannels(config.streams) },
+        { provide: WhisperPublisher, useFactory: (hub: Hub) => new WhisperPublisher(hub), inject: [Hub] },
         {
           provide: RpcClient,
           useFactory: (stats: GatewayStats) => new RpcClient(config.rpc, logger, stats),
@@ -64,6 +68,8 @@ export class GatewayModule {
             pings: PingScheduler,
             registry: SessionRegistry,
             presence: PresenceTracker,
+            streams: StreamChannels,
+            whispers: WhisperPublisher,
           ) => {
             const context: SessionContext = {
               options: {
@@ -82,6 +88,8 @@ export class GatewayModule {
               broker,
               rpc,
               presence,
+              streams,
+              whispers,
               disconnects,
               pings,
               registry,
@@ -92,9 +100,9 @@ export class GatewayModule {
             stats.registerGauge('rpc_inflight_num', () => rpc.gate.inFlight);
             stats.registerGauge('rpc_pending_num', () => rpc.gate.queued);
             stats.registerGauge('disconnect_queue_size', () => disconnects.pending);
-            return new SessionService(context, registry, new JwtIdentification(config.jwt), config.rpc);
+            return new SessionService(context, registry, new JwtIdentification(config.jwt, config.noauth), config.rpc);
           },
-          inject: [GatewayStats, Hub, RpcClient, DisconnectQueue, PingScheduler, SessionRegistry, PresenceTracker],
+          inject: [GatewayStats, Hub, RpcClient, DisconnectQueue, PingScheduler, SessionRegistry, PresenceTracker, StreamChannels, WhisperPublisher],
         },
         {
           provide: BroadcastDispatcher,
@@ -103,12 +111,13 @@ export class GatewayModule {
         },
         {
           provide: BroadcastIntakes,
-          useFactory: (dispatcher: BroadcastDispatcher, hub: Hub, stats: GatewayStats, presence: PresenceTracker) => {
+          useFactory: (dispatcher: BroadcastDispatcher, hub: Hub, stats: GatewayStats, presence: PresenceTracker, whispers: WhisperPublisher) => {
             const intakes = createBroadcastIntakes(config, { local: dispatcher, interest: hub, stats, logger });
             presence.publishThrough(intakes.publisher.sink, intakes.publisher.relayed);
+            whispers.attach(intakes.publisher.sink);
             return intakes;
           },
-          inject: [BroadcastDispatcher, Hub, GatewayStats, PresenceTracker],
+          inject: [BroadcastDispatcher, Hub, GatewayStats, PresenceTracker, WhisperPublisher],
         },
         {
           provide: METRICS_REGISTRY,

@@ -4,3 +4,4 @@ export * from './publication.js';
 export * from './frames.js';
 export * from './broadcast-key.js';
 export * from './rpc-secret.js';
+export * from './signed-stream.js';

@@ -43,9 +43,9 @@ export function createBroadcastIntakes(config: GatewayConfig, parts: BroadcastPa
     }
   });
   let relay: StreamRelay | null = null;
-  // A shared broker's presence events are announced by one gateway and relayed to the others too.
-  const sharedPresence = config.broker.name !== 'none' && config.broker.name !== 'memory';
-  if (broadcast.pubsub !== 'none' && (sharedPresence || intakes.some((intake) => !intake.fanout))) {
+  // Whenever a pub/sub is set: whispers (and a shared broker's presence events) come from this
+  // gateway's clients and need the relay to reach the other gateways' subscribers.
+  if (broadcast.pubsub !== 'none') {
     const transport =
       broadcast.pubsub === 'redis' ? new RedisPubsubTransport(broadcast.redisUrl, parts.logger) : new NatsPubsubTransport(broadcast.natsServers, parts.logger);
     relay = new StreamRelay(transport, parts.local, parts.interest, nodeId, broadcast.pubsubMaxPending, parts.logger, parts.stats);

@@ -41,7 +41,8 @@ export interface SessionSnapshot {
   readonly cstate: StringMap | null;
   /** Subscriptions in the order they were made: identifier, istate, followed streams. */
   readonly subscriptions: ReadonlyArray<{ identifier: string; istate: StringMap | null; streams: readonly string[] }>;
-  readonly authenticatedBy: 'rpc' | 'jwt';
+  /** How the session was identified: Connect over RPC, a JWT, or noauth's public identifiers. */
+  readonly authenticatedBy: 'rpc' | 'jwt' | 'public';
   readonly subscribedOverRpc: boolean;
 }
 

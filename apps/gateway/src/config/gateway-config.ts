@@ -154,6 +154,20 @@ export interface JwtConfig {
   enforce: boolean;
 }
 
+/** Subscriptions answered without RPC (see streams/stream-channels.ts). */
+export interface StreamsConfig {
+  /** `streams_secret`, else `secret`; '' = signed names are all refused. */
+  secret: string;
+  /** `public_streams` (or `public`). */
+  publicStreams: boolean;
+  /** `streams_whisper`. */
+  whisper: boolean;
+  /** `turbo_streams` on with a secret (`turbo_streams_secret`, else the streams secret); null = off. */
+  turboSecret: string | null;
+  /** `cable_ready` on with a secret (`cable_ready_secret`, else the streams secret); null = off. */
+  cableReadySecret: string | null;
+}
+
 export type BrokerName = 'none' | 'memory' | 'nats';
 
 /**
@@ -215,6 +229,9 @@ export interface GatewayConfig {
   ws: WsConfig;
   broadcast: BroadcastConfig;
   jwt: JwtConfig;
+  /** `noauth` (or `public`): connections no JWT identified get `{"sid":"<sid>"}`, no Connect RPC. */
+  noauth: boolean;
+  streams: StreamsConfig;
   broker: BrokerConfig;
   sse: SseConfig;
   /** Options accepted for compatibility that have no effect here, to be logged once at boot. */

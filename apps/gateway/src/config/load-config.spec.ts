@@ -181,7 +181,8 @@ test('sse: off by default at /events; sse_path must be a free path', () => {
 
 test('unsupported features refuse to start; compatibility knobs are accepted and listed', () => {
   refused([], { ANYCABLE_BROKER: 'redis' }, 'broker', /must be one of none, memory/);
-  refused(['--turbo_streams'], {}, 'turbo_streams', /not implemented yet/);
+  refused(['--embed_nats'], {}, 'embed_nats', /not implemented yet/);
+  refused(['--turbo_streams'], {}, 'turbo_streams', /needs turbo_streams_secret, streams_secret or secret/);
   assert.deepEqual(config([], { ANYCABLE_BROKER: 'none', ANYCABLE_NORPC: 'false' }).broadcast.adapters, ['http']);
   assert.deepEqual(config(['--hub_gopool_size=8'], { ANYCABLE_READ_BUFFER_SIZE: '4096' }).ignoredOptions.sort(), [
     'hub_gopool_size',
@@ -195,6 +196,25 @@ test('deprecated names keep working', () => {
   assert.deepEqual(c.jwt, { secret: 'k', param: 'token', enforce: true });
   assert.equal(config([], { ANYCABLE_SECRET: 's' }).jwt.secret, 's', 'secret is the JWT fallback');
   refused(['--enforce_jwt'], {}, 'enforce_jwt', /needs jwt_secret/);
+});
+
+test('secret gives the JWT, streams and Turbo secrets unless each is set; public implies noauth, public streams, no broadcast key', () => {
+  const c = config(['--secret=app', '--turbo_streams'], {});
+  assert.deepEqual(c.streams, { secret: 'app', publicStreams: false, whisper: false, turboSecret: 'app', cableReadySecret: null });
+  assert.equal(c.jwt.secret, 'app');
+  assert.equal(c.noauth, false);
+  const own = config(['--secret=app', '--streams_secret=st', '--jwt_secret=jw', '--turbo_streams_secret=tu', '--turbo_streams', '--cable_ready_key=cr'], {});
+  assert.deepEqual(own.streams, { secret: 'st', publicStreams: false, whisper: false, turboSecret: 'tu', cableReadySecret: 'cr' });
+  assert.equal(own.jwt.secret, 'jw');
+  const streamsOnly = config(['--streams_secret=st', '--turbo_rails_key=legacy'], {});
+  assert.equal(streamsOnly.streams.turboSecret, 'legacy', 'turbo_rails_key (deprecated) sets the secret and turns Turbo Streams on');
+  assert.equal(streamsOnly.jwt.secret, '', 'streams_secret is not a JWT secret');
+  const publicMode = config(['--public', '--secret=app'], { ANYCABLE_STREAMS_WHISPER: 'true' });
+  assert.equal(publicMode.noauth, true);
+  assert.equal(publicMode.streams.publicStreams, true);
+  assert.equal(publicMode.streams.whisper, true);
+  assert.equal(publicMode.broadcast.http.key, '');
+  assert.equal(config(['--secret=none'], {}).streams.secret, '');
 });
 
 test('help and version are recognised', () => {

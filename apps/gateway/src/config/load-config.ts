@@ -44,7 +44,9 @@ export function buildConfig(options: ReadonlyMap<string, RawOption>): GatewayCon
 
   const secret = noneToEmpty(read.string('secret'));
   const jwtSecret = noneToEmpty(read.string('jwt_secret') || read.string('jwt_id_key') || secret);
-  const broadcastKey = read.string('broadcast_key') || read.string('http_broadcast_secret');
+  const publicMode = read.bool('public');
+  // anycable-go's public mode also makes HTTP broadcasting keyless.
+  const broadcastKey = publicMode ? 'none' : read.string('broadcast_key') || read.string('http_broadcast_secret');
 
   const logLevel = read.bool('debug') ? 'debug' : read.oneOf<LogLevel>('log_level', ['debug', 'info', 'warn', 'error']);
   const metricsPath = read.string('metrics_http');
@@ -132,6 +134,8 @@ export function buildConfig(options: ReadonlyMap<string, RawOption>): GatewayCon
       param: read.nonEmpty('jwt_param'),
       enforce: read.bool('enforce_jwt') || read.bool('jwt_id_enforce'),
     },
+    noauth: publicMode || read.bool('noauth'),
+    streams: streamsConfig(read, secret, publicMode),
     broker: {
       name: read.oneOf<BrokerName>('broker', ['none', 'memory', 'nats']),
       historyLimit: read.int('history_limit', 1, 100_000),
@@ -155,6 +159,28 @@ export function buildConfig(options: ReadonlyMap<string, RawOption>): GatewayCon
   }
   if (read.isExplicit('disconnect_timeout')) config.ignoredOptions.push('disconnect_timeout (deprecated: use shutdown_timeout)');
   return config;
+}
+
+/**
+ * anycable-go 1.6.0 (`cli/options.go`, `streams/config.go`): `secret` is the streams secret unless
+ * `streams_secret` is set; the Turbo and CableReady secrets fall back to the streams secret; the
+ * deprecated `turbo_rails_key` / `cable_ready_key` set the secret and turn the feature on.
+ */
+function streamsConfig(read: OptionReader, secret: string, publicMode: boolean) {
+  const streamsSecret = noneToEmpty(read.string('streams_secret') || secret);
+  const turboSecret = read.string('turbo_streams_secret') || read.string('turbo_rails_key') || streamsSecret;
+  const turbo = read.bool('turbo_streams') || read.string('turbo_rails_key') !== '';
+  const cableReadySecret = read.string('cable_ready_secret') || read.string('cable_ready_key') || streamsSecret;
+  const cableReady = read.bool('cable_ready') || read.string('cable_ready_key') !== '';
+  if (turbo && !turboSecret) read.fail('turbo_streams', 'needs turbo_streams_secret, streams_secret or secret');
+  if (cableReady && !cableReadySecret) read.fail('cable_ready', 'needs cable_ready_secret, streams_secret or secret');
+  return {
+    secret: streamsSecret,
+    publicStreams: publicMode || read.bool('public_streams'),
+    whisper: read.bool('streams_whisper'),
+    turboSecret: turbo ? turboSecret : null,
+    cableReadySecret: cableReady ? cableReadySecret : null,
+  };
 }
 
 function noneToEmpty(value: string): string {

@@ -39,6 +39,11 @@ export function encodeCommandRefused(identifier: string, refusal: CommandRefusal
   return `{"identifier":${JSON.stringify(identifier)},"type":"error","message":${JSON.stringify(message)}}`;
 }
 
+/** `{"identifier":…,"type":"confirm_subscription"}` for a subscription the gateway answers itself. */
+export function encodeSubscriptionConfirmation(identifier: string): string {
+  return `{"identifier":${JSON.stringify(identifier)},"type":"confirm_subscription"}`;
+}
+
 export function encodeHistoryReply(identifier: string, confirmed: boolean): string {
   return `{"type":"${confirmed ? 'confirm_history' : 'reject_history'}","identifier":${JSON.stringify(identifier)}}`;
 }

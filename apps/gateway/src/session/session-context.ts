@@ -6,6 +6,8 @@ import type { GatewayStats } from '../metrics/gateway-stats.js';
 import type { DisconnectQueue } from '../rpc/disconnect-queue.js';
 import type { CableRpc } from '../rpc/rpc-client.js';
 import type { PresenceTracker } from '../presence/presence-tracker.js';
+import type { StreamChannels } from '../streams/stream-channels.js';
+import type { WhisperPublisher } from '../streams/whisper-publisher.js';
 import type { PingScheduler } from './ping-scheduler.js';
 import type { SessionRegistry } from './session-registry.js';
 
@@ -37,6 +39,10 @@ export interface SessionContext {
   readonly rpc: CableRpc;
   /** Presence sets and their events (whatever the broker). */
   readonly presence: Pick<PresenceTracker, 'join' | 'leave' | 'info' | 'sessionClosed'>;
+  /** Signed, public and Turbo stream subscriptions answered without RPC. */
+  readonly streams: StreamChannels;
+  /** Where whispers go: this gateway's hub and, with a pub/sub, the other gateways. */
+  readonly whispers: Pick<WhisperPublisher, 'publish'>;
   readonly disconnects: Pick<DisconnectQueue, 'enqueue'>;
   readonly pings: Pick<PingScheduler, 'add' | 'remove'>;
   readonly registry: Pick<SessionRegistry, 'indexIdentifiers' | 'remove' | 'withSid'>;

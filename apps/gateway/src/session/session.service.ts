@@ -48,7 +48,11 @@ export class SessionService implements CommandSink {
   }
 
   private create(socket: SessionSocket, handshake: Handshake): Session {
-    const session = new Session(socket, requestEnvOf(handshake, this.proxy.proxyHeaders, this.proxy.proxyCookies), this.context);
+    const env = requestEnvOf(handshake, this.proxy.proxyHeaders, this.proxy.proxyCookies);
+    // anycable-go proxies the token (header or anycable-token sub-protocol) to RPC as `x-<jwt_param>`.
+    const token = this.jwt.headerToken(handshake);
+    if (token) env.headers[this.jwt.headerName] = token;
+    const session = new Session(socket, env, this.context);
     this.registry.add(session);
     this.context.logger.debug({ sid: socket.sid, url: handshake.url, protocol: socket.protocol || 'none', transport: socket.encoder.name }, 'connection accepted');
     return session;

@@ -14,11 +14,13 @@ import {
   encodeDisconnect,
   encodeHistoryReply,
   encodeRestoredWelcome,
+  encodeSubscriptionConfirmation,
   encodeSubscriptionRejection,
   withSessionId,
   type CommandRefusal,
 } from '../protocol/server-frame.encoder.js';
 import { RpcCallError } from '../rpc/rpc-call.error.js';
+import type { StreamSubscription } from '../streams/stream-channels.js';
 import { isExtendedProtocol } from '../protocol/subprotocol.js';
 import type { SessionSnapshot } from '../broker/broker.js';
 import type { EncodedOnce } from '../transport/frame-encoder.js';
@@ -31,20 +33,20 @@ import type { PingTarget } from './ping-scheduler.js';
 import { mergeState, type RequestEnv } from './request-env.js';
 import type { SessionContext } from './session-context.js';
 import { SessionPresence } from './session-presence.js';
-
-/** One subscription of a session: its RPC state (istate) and the streams it follows. */
-interface Subscription {
-  istate: StringMap | null;
-  streams: Set<string> | null;
-}
+import { SubscriptionSet, type Subscription } from './subscription-set.js';
 
 type SessionState = 'connecting' | 'connected' | 'closing' | 'closed';
 
-/** The outcome of authenticating a connection without RPC (JWT identification). */
+/** The outcome of authenticating a connection without RPC (JWT identification, noauth). */
 export type PreAuthentication =
+  /** Connect over RPC. */
   | { kind: 'none' }
   | { kind: 'identified'; identifiers: string }
-  | { kind: 'refused'; frame: string };
+  /** noauth / public mode: identifiers `{"sid":"<sid>"}`, as anycable-go's public identifier. */
+  | { kind: 'public' }
+  | { kind: 'refused'; frame: string }
+  /** A server-side failure: close 1011 with no frame (anycable-go: a token without identifiers). */
+  | { kind: 'error'; message: string };
 
 const EMPTY_STATE: StringMap = Object.freeze({}) as StringMap;
 const hasEntries = (state: StringMap | null | undefined): boolean => state !== null && state !== undefined && Object.keys(state).length > 0;
@@ -63,13 +65,13 @@ export class Session implements PingTarget {
   private state: SessionState = 'connecting';
   private identifiers = '';
   private cstate: StringMap | null = null;
-  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly subscriptions: SubscriptionSet;
   /** Allocated while commands wait (most sessions are idle most of the time). */
   private inbox: CommandInbox | null = null;
   private busy = false;
   /** When the client of the command being run stops waiting (epoch ms): its RPC call never outlives it. */
   private commandNotAfter = Number.POSITIVE_INFINITY;
-  private authenticatedBy: 'rpc' | 'jwt' | null = null;
+  private authenticatedBy: SessionSnapshot['authenticatedBy'] | null = null;
   private subscribedOverRpc = false;
   private badFrames = 0;
   /** A newer connection restored this session (half-open takeover): no more commits of it. */
@@ -96,6 +98,7 @@ export class Session implements PingTarget {
       },
       context.presence,
     );
+    this.subscriptions = new SubscriptionSet(context.hub, this.delivery);
   }
 
   get sid(): string {
@@ -167,14 +170,14 @@ export class Session implements PingTarget {
     this.state = 'connected';
     this.delivery.holdUntilAsked(snapshot.subscriptions.map(({ identifier }) => identifier));
     for (const { identifier, istate, streams } of snapshot.subscriptions) {
-      const subscription: Subscription = { istate, streams: null };
-      this.subscriptions.set(identifier, subscription);
-      for (const stream of streams) this.followStream(identifier, subscription, stream);
+      const subscription: Subscription = { istate, streams: null, local: this.context.streams.resolve(identifier).kind !== 'rpc' };
+      this.subscriptions.add(identifier, subscription);
+      for (const stream of streams) this.subscriptions.follow(identifier, subscription, stream);
     }
     this.context.registry.indexIdentifiers(this);
     this.lastPongAt = Date.now();
     this.context.pings.add(this);
-    this.socket.sendText(encodeRestoredWelcome(this.sid, [...this.subscriptions.keys()]));
+    this.socket.sendText(encodeRestoredWelcome(this.sid, this.subscriptions.identifiers()));
     this.commit();
     this.log('debug', 'session restored', { previous: previousSid, identifiers: this.identifiers, subscriptions: this.subscriptions.size });
   }
@@ -249,7 +252,7 @@ export class Session implements PingTarget {
     this.inbox = null;
     this.context.pings.remove(this);
     this.presence.closed();
-    for (const [identifier, subscription] of this.subscriptions) this.stopAllStreams(identifier, subscription);
+    this.subscriptions.stopEveryStream();
     this.context.registry.remove(this);
     if (!this.busy) this.finishClose();
   }
@@ -265,11 +268,7 @@ export class Session implements PingTarget {
     void this.context.broker.commitSession(this.sid, {
       identifiers: this.identifiers,
       cstate: this.cstate,
-      subscriptions: [...this.subscriptions].map(([identifier, subscription]) => ({
-        identifier,
-        istate: subscription.istate,
-        streams: [...(subscription.streams ?? [])],
-      })),
+      subscriptions: this.subscriptions.snapshot(),
       authenticatedBy: this.authenticatedBy,
       subscribedOverRpc: this.subscribedOverRpc,
     });
@@ -302,16 +301,28 @@ export class Session implements PingTarget {
   }
 
   private connectWithToken(preAuthentication: Exclude<PreAuthentication, { kind: 'none' }>): void {
-    if (preAuthentication.kind === 'refused') {
-      this.context.stats.failedAuths++;
-      this.log('info', 'connection refused by JWT identification');
-      this.socket.sendText(preAuthentication.frame);
-      this.closeWith(CloseCode.NORMAL);
-      return;
+    switch (preAuthentication.kind) {
+      case 'refused':
+        this.context.stats.failedAuths++;
+        this.log('info', 'connection refused by JWT identification');
+        this.socket.sendText(preAuthentication.frame);
+        this.closeWith(CloseCode.NORMAL);
+        return;
+      case 'error':
+        this.log('warn', `${preAuthentication.message}: closing with 1011`);
+        this.closeWith(CloseCode.SERVER_ERROR);
+        return;
+      case 'identified':
+        this.identifiers = preAuthentication.identifiers;
+        this.authenticatedBy = 'jwt';
+        break;
+      case 'public':
+        this.identifiers = `{"sid":${JSON.stringify(this.sid)}}`;
+        this.authenticatedBy = 'public';
+        break;
     }
-    this.identifiers = preAuthentication.identifiers;
-    this.authenticatedBy = 'jwt';
-    this.becomeConnected(['{"type":"welcome"}']);
+    // anycable-go's identifiers answer with the sid on both protocols.
+    this.becomeConnected([`{"type":"welcome","sid":${JSON.stringify(this.sid)}}`]);
   }
 
   private becomeConnected(transmissions: readonly string[]): void {
@@ -395,14 +406,16 @@ export class Session implements PingTarget {
       this.socket.sendText(encodeSubscriptionRejection(identifier));
       return;
     }
+    const local = this.context.streams.resolve(identifier);
+    if (local.kind !== 'rpc') return this.subscribeLocally(identifier, local, history);
     const response = await this.command('subscribe', identifier, '', null);
     if (typeof response === 'string') {
       if (this.state === 'connected') this.socket.sendText(encodeSubscriptionRejection(identifier));
       return;
     }
     if (response.status === Status.SUCCESS) {
-      const subscription: Subscription = { istate: null, streams: null };
-      this.subscriptions.set(identifier, subscription);
+      const subscription: Subscription = { istate: null, streams: null, local: false };
+      this.subscriptions.add(identifier, subscription);
       this.subscribedOverRpc = true;
       // Live frames wait from the first followed stream until the history answer is written.
       const wantsHistory = history !== undefined && Boolean(history.since || history.streams);
@@ -424,6 +437,26 @@ export class Session implements PingTarget {
     }
   }
 
+  /**
+   * A signed, public or Turbo stream (see StreamChannels): confirmed and followed, or rejected, with
+   * no RPC. The stream is the subscription's whisper stream when whisper is allowed on it.
+   */
+  private async subscribeLocally(identifier: string, local: Exclude<StreamSubscription, { kind: 'rpc' }>, history?: HistoryRequest): Promise<void> {
+    if (local.kind === 'reject') {
+      this.log('debug', 'stream subscription rejected', { identifier, reason: local.reason });
+      this.socket.sendText(encodeSubscriptionRejection(identifier));
+      return;
+    }
+    const subscription: Subscription = { istate: local.whisper ? { $w: local.stream } : null, streams: null, local: true };
+    this.subscriptions.add(identifier, subscription);
+    const wantsHistory = history !== undefined && Boolean(history.since || history.streams);
+    if (wantsHistory) this.delivery.holdForAnswer(identifier);
+    this.subscriptions.follow(identifier, subscription, local.stream);
+    this.socket.sendText(encodeSubscriptionConfirmation(identifier));
+    this.commit();
+    if (wantsHistory) await this.history(identifier, history);
+  }
+
   private async unsubscribe(identifier: string): Promise<void> {
     const subscription = this.subscriptions.get(identifier);
     if (!subscription) {
@@ -431,11 +464,12 @@ export class Session implements PingTarget {
       return;
     }
     // Whatever RPC answers, the subscription is gone: no broadcast reaches it from now on.
-    this.stopAllStreams(identifier, subscription);
-    this.subscriptions.delete(identifier);
+    this.subscriptions.remove(identifier, subscription);
     this.delivery.forget(identifier);
     this.commit();
     await this.presence.unsubscribed(identifier, subscription.istate);
+    // anycable-go's streams controller answers an unsubscribe with nothing at all.
+    if (subscription.local) return;
     const response = await this.command('unsubscribe', identifier, '', subscription.istate);
     if (typeof response === 'string') return;
     if (response.status === Status.ERROR) this.log('error', 'unsubscribe answered ERROR', { identifier, error: response.error_msg });
@@ -446,6 +480,10 @@ export class Session implements PingTarget {
     const subscription = this.subscriptions.get(identifier);
     if (!subscription) {
       this.badInput('message for an unknown subscription: ignored', { identifier });
+      return;
+    }
+    if (subscription.local) {
+      this.badInput('message to a stream subscription (no channel to perform it): ignored', { identifier });
       return;
     }
     const response = await this.command('message', identifier, data, subscription.istate);
@@ -498,7 +536,8 @@ export class Session implements PingTarget {
       this.badInput('whisper without a whisper stream for this subscription: ignored', { identifier });
       return;
     }
-    this.context.hub.deliver({ stream, data: JSON.stringify(data), meta: { exclude_socket: this.sid } });
+    // Transient (never stored in history); through the pub/sub layer, so it reaches other gateways too.
+    this.context.whispers.publish({ stream, data: JSON.stringify(data), meta: { exclude_socket: this.sid, transient: true } });
   }
 
   /**
@@ -530,9 +569,9 @@ export class Session implements PingTarget {
   private apply(response: CommandResponse, identifier: string, subscription: Subscription | null): void {
     const live = this.state === 'connected';
     if (subscription) {
-      if (response.stop_streams) this.stopAllStreams(identifier, subscription);
-      else for (const stream of response.stopped_streams) this.stopStream(identifier, subscription, stream);
-      if (live) for (const stream of response.streams) this.followStream(identifier, subscription, stream);
+      if (response.stop_streams) this.subscriptions.stopAll(identifier, subscription);
+      else for (const stream of response.stopped_streams) this.subscriptions.stop(identifier, subscription, stream);
+      if (live) for (const stream of response.streams) this.subscriptions.follow(identifier, subscription, stream);
     }
     if (response.env) {
       this.cstate = mergeState(this.cstate, response.env.cstate);
@@ -546,21 +585,6 @@ export class Session implements PingTarget {
       this.log('info', 'RPC asked to disconnect the session');
       this.closeWith(CloseCode.NORMAL);
     }
-  }
-
-  private followStream(identifier: string, subscription: Subscription, stream: string): void {
-    (subscription.streams ??= new Set()).add(stream);
-    this.context.hub.follow(stream, identifier, this.delivery);
-  }
-
-  private stopStream(identifier: string, subscription: Subscription, stream: string): void {
-    if (subscription.streams?.delete(stream)) this.context.hub.unfollow(stream, identifier, this.delivery);
-  }
-
-  private stopAllStreams(identifier: string, subscription: Subscription): void {
-    if (!subscription.streams) return;
-    for (const stream of subscription.streams) this.context.hub.unfollow(stream, identifier, this.delivery);
-    subscription.streams = null;
   }
 
   private sendTransmissions(transmissions: readonly string[]): void {
@@ -594,11 +618,10 @@ export class Session implements PingTarget {
   }
 
   private disconnectRequest(): DisconnectRequest {
-    const istate: StringMap = {};
-    for (const [identifier, subscription] of this.subscriptions) istate[identifier] = JSON.stringify(subscription.istate ?? {});
+    const { subscriptions, istate } = this.subscriptions.forDisconnect();
     return {
       identifiers: this.identifiers,
-      subscriptions: [...this.subscriptions.keys()],
+      subscriptions,
       env: { url: this.env.url, headers: this.env.headers, cstate: this.cstate ?? EMPTY_STATE, istate },
     };
   }
