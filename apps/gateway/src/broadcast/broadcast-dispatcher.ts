@@ -5,6 +5,7 @@ import type { GatewayLogger } from '../log/logger.js';
 import type { GatewayStats } from '../metrics/gateway-stats.js';
 import type { BroadcastSink, DeliveredListener } from './broadcast-intake.js';
 import { decodeRelayed } from './pubsub/relay-message.js';
+import { OffsetOrder } from './offset-order.js';
 import { StreamSequencer } from './stream-sequencer.js';
 
 /** Closes the sessions of a connection-identifiers string (remote disconnect command). */
@@ -34,16 +35,14 @@ export class BroadcastDispatcher implements BroadcastSink {
     private readonly stats: GatewayStats,
     broker: PublicationLog,
   ) {
-    this.sequencer = new StreamSequencer(
-      broker,
-      (publication, position) => {
-        const frames = this.hub.deliver(publication, position);
-        this.logger.debug({ stream: publication.stream, frames, offset: position?.offset }, 'broadcast delivered');
-      },
-      MAX_PENDING_REGISTRATIONS,
-      logger,
-    );
+    // Each stream's publications reach the hub in offset order, even when two gateways took some at once.
+    const ordered = new OffsetOrder((publication, position) => {
+      const frames = this.hub.deliver(publication, position);
+      this.logger.debug({ stream: publication.stream, frames, offset: position?.offset }, 'broadcast delivered');
+    });
+    this.sequencer = new StreamSequencer(broker, (publication, position) => ordered.push(publication, position), MAX_PENDING_REGISTRATIONS, logger);
     stats.registerGauge('broker_pending_num', () => this.sequencer.pending);
+    stats.registerGauge('broadcast_reorder_held_num', () => ordered.held);
   }
 
   deliverPayload(payload: string, source: string, delivered?: DeliveredListener): DecodeResult {
