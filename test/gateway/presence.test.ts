@@ -203,5 +203,7 @@ describe('presence without a broker (broker=none, the default)', () => {
     assert.deepEqual(frame, { type: 'presence', identifier: id, message: { type: 'error' } });
     assert.equal(presenceEvents(client, id).length, 0);
     assert.match(gateway!.process.output(), /presence needs a broker/);
+    const rest = await fetch(`http://127.0.0.1:${gateway!.port}/presence/none`);
+    assert.equal(rest.status, 501, 'the REST endpoint says presence needs a broker');
   });
 });

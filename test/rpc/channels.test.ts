@@ -117,7 +117,8 @@ describe('Command and Disconnect over gRPC, demo channels', () => {
       assert.equal(response.status, Status.SUCCESS, response.error_msg);
       assert.deepEqual(response.transmissions, [confirm(ACTUATOR)]);
       assert.deepEqual(response.streams, ['actuator_a1']);
-      assert.deepEqual(response.env?.istate, { id: '"a1"', spoken: '0' });
+      assert.deepEqual(response.env?.istate, { id: '"a1"', spoken: '0', $p: 'actuator_a1' }, 'the presence stream, raw');
+      assert.deepEqual(response.presence, { type: 'join', id: 'user-1', info: '{"name":"user-1"}', ttl: 0 }, 'the subscriber joins the presence set');
     });
   });
 

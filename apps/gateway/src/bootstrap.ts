@@ -7,6 +7,7 @@ import type { Broker } from './broker/broker.js';
 import { GatewayModule } from './gateway.module.js';
 import { BROKER } from './gateway.tokens.js';
 import { PresenceTracker } from './presence/presence-tracker.js';
+import { PresenceEndpoint } from './http/presence-endpoint.js';
 import { HttpEndpoints } from './http/http-endpoints.js';
 import { shutDownGracefully } from './lifecycle/graceful-shutdown.js';
 import { MemoryCompactor } from './lifecycle/memory-compactor.js';
@@ -53,12 +54,13 @@ export async function bootstrap(config: GatewayConfig): Promise<void> {
       )
     : null;
   sse?.mount(app.getHttpAdapter());
+  const presence = app.get(PresenceTracker);
+  new PresenceEndpoint(config.broker.presenceHttpPath, config.broadcast.http.key, presence, logger).mount(app.getHttpAdapter());
   const intakes = app.get(BroadcastIntakes);
   intakes.mount(app.getHttpAdapter());
 
   const broker = app.get<Broker>(BROKER);
   await broker.start();
-  const presence = app.get(PresenceTracker);
   await presence.start();
   await app.listen(config.port, config.host);
   await http.listenMetrics();

@@ -3,6 +3,7 @@ import type { BroadcastAdapter } from './adapters/broadcast-adapter.js';
 import { createBroadcastAdapter } from './adapters/broadcast-adapter.factory.js';
 import { BROADCAST_ADAPTER, BROADCASTER_OPTIONS } from './broadcast.constants.js';
 import { BroadcastService } from './broadcast.service.js';
+import { PresenceService } from './presence.service.js';
 import type { BroadcasterOptions } from './broadcaster-options.js';
 import { resolveBroadcasterOptions } from './broadcaster-options.resolver.js';
 
@@ -60,8 +61,8 @@ export class BroadcastModule {
       module: BroadcastModule,
       global,
       imports,
-      providers: [optionsProvider, adapterProvider, BroadcastService],
-      exports: [BroadcastService, BROADCASTER_OPTIONS],
+      providers: [optionsProvider, adapterProvider, BroadcastService, PresenceService],
+      exports: [BroadcastService, PresenceService, BROADCASTER_OPTIONS],
     };
   }
 }

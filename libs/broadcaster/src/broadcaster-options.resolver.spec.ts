@@ -20,6 +20,7 @@ test('with an empty environment: http adapter and the documented defaults', () =
     broadcastKey: undefined,
     ...BROADCASTER_DEFAULTS,
     natsServers: ['nats://localhost:4222'],
+    presenceUrl: 'http://localhost:8080/presence',
   });
   assert.equal(options.redisChannel, '__anycable__');
   assert.equal(options.httpUrl, 'http://localhost:8080/_broadcast');
@@ -60,6 +61,7 @@ test('every variable is read from env', () => {
     redisChannel: 'my_channel',
     redisxMaxLen: 0,
     httpUrl: 'https://gw.example:8443/_broadcast',
+    presenceUrl: 'https://gw.example:8443/presence',
     broadcastKey: 'k3y',
     httpConcurrency: 4,
     natsServers: ['nats://a:4222', 'b:4223'],

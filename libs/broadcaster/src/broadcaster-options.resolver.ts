@@ -46,6 +46,7 @@ export function resolveBroadcasterOptions(
     redisChannel: read('redisChannel', ['ANYCABLE_REDIS_CHANNEL'], name, () => BROADCASTER_DEFAULTS.redisChannel),
     redisxMaxLen: read('redisxMaxLen', ['ANYCABLE_REDISX_MAXLEN'], integer(0, 1e9), () => BROADCASTER_DEFAULTS.redisxMaxLen),
     httpUrl: read('httpUrl', ['ANYCABLE_HTTP_BROADCAST_URL'], url(['http:', 'https:']), () => BROADCASTER_DEFAULTS.httpUrl),
+    presenceUrl: '',
     broadcastKey: read('broadcastKey', ['ANYCABLE_BROADCAST_KEY'], name, () => {
       const secret = env.ANYCABLE_SECRET?.trim();
       return secret ? deriveBroadcastKey(secret) : undefined;
@@ -60,6 +61,7 @@ export function resolveBroadcasterOptions(
     maxPending: read('maxPending', ['ANYCABLE_BROADCAST_MAX_PENDING'], integer(1, 1_000_000), () => BROADCASTER_DEFAULTS.maxPending),
     closeTimeoutMs: read('closeTimeoutMs', ['ANYCABLE_BROADCAST_CLOSE_TIMEOUT_MS'], integer(0, 600_000), () => BROADCASTER_DEFAULTS.closeTimeoutMs),
   };
+  options.presenceUrl = read('presenceUrl', ['ANYCABLE_HTTP_PRESENCE_URL'], url(['http:', 'https:']), () => `${new URL(options.httpUrl).origin}/presence`);
   if (options.retryMaxDelayMs < options.retryBaseDelayMs) {
     throw new BroadcasterConfigError(
       explicit.retryMaxDelayMs !== undefined ? 'options.retryMaxDelayMs' : 'ANYCABLE_BROADCAST_RETRY_MAX_MS',

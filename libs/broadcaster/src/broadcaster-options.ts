@@ -33,6 +33,11 @@ export interface BroadcasterOptions {
   /** Gateway broadcast endpoint for `http`. Env `ANYCABLE_HTTP_BROADCAST_URL`. Default `http://localhost:8080/_broadcast`. */
   httpUrl: string;
   /**
+   * The gateway's presence endpoint, read by `PresenceService` (whatever the adapter). Env
+   * `ANYCABLE_HTTP_PRESENCE_URL`. Default: `/presence` on the origin of `httpUrl`.
+   */
+  presenceUrl: string;
+  /**
    * Bearer key for `http`. Env `ANYCABLE_BROADCAST_KEY`, else derived from `ANYCABLE_SECRET` as
    * hex(HMAC-SHA256(secret, "broadcast-cable")) like anycable-go does. Unset: no Authorization header.
    */

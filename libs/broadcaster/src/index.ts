@@ -1,5 +1,6 @@
 export * from './broadcast.module.js';
 export * from './broadcast.service.js';
+export * from './presence.service.js';
 export * from './broadcast-context.js';
 export * from './broadcast.constants.js';
 export * from './broadcast.errors.js';

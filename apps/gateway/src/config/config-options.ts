@@ -63,6 +63,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   option('history_hold_milliseconds', 'int', '5000', "How long a restored subscription's live messages wait for the client's history request (ms, extension)"),
   option('history_hold_size', 'int', '1000', 'Live messages held per session while its history answer is prepared; past it they are sent as they are (extension)'),
   option('presence_ttl', 'int', '15', 'Seconds a session that disconnected without leaving stays in presence sets (broker)'),
+  option('http_presence_path', 'string', '/presence', 'GET <path>/<stream> answers the stream\'s presence set, guarded by the broadcast key (extension)'),
   option('presence_max_info_size', 'int', '4096', 'Largest presence info (bytes of JSON) a join may carry; larger joins are refused (extension)'),
   // redis
   option('redis_url', 'string', 'redis://localhost:6379', 'Redis URL', 'yes', ['REDIS_URL']),

@@ -199,6 +199,8 @@ export interface BrokerConfig {
   presenceTtlMs: number;
   /** Largest presence info, bytes of JSON (`presence_max_info_size`, 4096: a name and an avatar URL fit many times). */
   presenceMaxInfoBytes: number;
+  /** `http_presence_path` (/presence): `GET <path>/<stream>` on the main server, same key as the broadcast endpoint. */
+  presenceHttpPath: string;
 }
 
 /** Server-Sent Events (anycable-go's `sse`, `sse_path`). */

@@ -145,6 +145,7 @@ test('broker: none by default, memory with its history and session cache bounds'
     historyHoldSize: 1000,
     presenceTtlMs: 15_000,
     presenceMaxInfoBytes: 4096,
+    presenceHttpPath: '/presence',
   });
   assert.deepEqual(
     config(['--history_limit=5', '--sessions_ttl=2', '--history_hold_size=9', '--presence_ttl=3'], {
@@ -162,6 +163,7 @@ test('broker: none by default, memory with its history and session cache bounds'
       historyHoldSize: 9,
       presenceTtlMs: 3000,
       presenceMaxInfoBytes: 100,
+      presenceHttpPath: '/presence',
     },
   );
   refused(['--presence_ttl=0'], {}, 'presence_ttl', /must be >= 1/);

@@ -145,6 +145,7 @@ export function buildConfig(options: ReadonlyMap<string, RawOption>): GatewayCon
       historyHoldSize: read.int('history_hold_size', 1),
       presenceTtlMs: read.int('presence_ttl', 1) * 1000,
       presenceMaxInfoBytes: read.int('presence_max_info_size', 2, 1_048_576),
+      presenceHttpPath: pathOption(read, 'http_presence_path').replace(/\/+$/, '') || '/presence',
     },
     sse: { enabled: read.bool('sse'), path: ssePath },
     ignoredOptions: read.explicitIgnored(),

@@ -42,6 +42,11 @@ export class PresenceTracker {
     private readonly logger: GatewayLogger,
   ) {}
 
+  /** Whether a broker keeps presence sets (broker=none does not). */
+  get enabled(): boolean {
+    return this.store !== null;
+  }
+
   /** Where events go: the broadcast side's sink that delivers here and relays to the other gateways. */
   publishThrough(sink: BroadcastSink, relayed: boolean): void {
     this.sink = sink;
