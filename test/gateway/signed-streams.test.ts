@@ -13,6 +13,7 @@ import jsonwebtoken from 'jsonwebtoken';
 import { WebSocket } from 'ws';
 import { deriveBroadcastKey, signStreamName } from '#libs/protocol';
 import { RawCableClient, createRailsConsumer, railsSubscribe } from '../support/cable-clients.js';
+import { EXT, presenceEvents } from '../support/presence-clients.js';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
 import { freePort, waitFor } from '../support/ports.js';
 
@@ -215,6 +216,23 @@ describe('noauth and public modes', () => {
     assert.deepEqual(bob.messagesFor(identifier), ['hello', { typing: 'alice' }]);
     await sleep(150);
     assert.deepEqual(alice.messagesFor(identifier), ['hello'], 'a whisper never reaches its sender');
+  });
+
+  test('streams_presence (on by default, as anycable-go): presence join on a signed stream reaches its subscribers, no RPC', async () => {
+    const gateway = await startGateway({ ANYCABLE_SECRET: SECRET, ANYCABLE_BROKER: 'memory', ANYCABLE_RPC_HOST: `127.0.0.1:${await freePort()}` });
+    cleanups.push(() => gateway.stop('SIGKILL'));
+    const token = tokenFor({ user: 'p' });
+    const [alice, bob] = await Promise.all([
+      RawCableClient.welcomed(`${gateway.url()}?jid=${token}`, { protocols: EXT }),
+      RawCableClient.welcomed(`${gateway.url()}?jid=${token}`, { protocols: EXT }),
+    ]);
+    cleanups.push(() => alice.close(), () => bob.close());
+    const identifier = JSON.stringify({ channel: '$pubsub', signed_stream_name: signStreamName('doc:presence', SECRET) });
+    for (const client of [alice, bob]) client.subscribe(identifier);
+    await Promise.all([alice.waitForConfirm(identifier), bob.waitForConfirm(identifier)]);
+    alice.send({ command: 'join', identifier, presence: { id: 'alice', info: { name: 'Alice' } } });
+    await waitFor(() => presenceEvents(bob, identifier).length >= 1 || null, 'the join on bob');
+    assert.deepEqual(presenceEvents(bob, identifier), [{ type: 'join', id: 'alice', info: { name: 'Alice' } }]);
   });
 
   test('noauth with JWT: a token still identifies, no token gets public identifiers; signed streams without streams_whisper do not whisper', async () => {

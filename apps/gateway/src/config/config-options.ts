@@ -166,7 +166,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   option('streams_secret', 'string', '', 'Secret verifying $pubsub signed stream names (default: secret)'),
   option('public_streams', 'bool', 'false', 'Accept unsigned $pubsub stream_name subscriptions'),
   option('streams_whisper', 'bool', 'false', 'Whisper on signed $pubsub streams (public streams always allow it)'),
-  option('streams_presence', 'bool', 'false', 'Presence on signed streams', 'unsupported'),
+  option('streams_presence', 'bool', 'true', 'Presence on signed $pubsub streams (public streams always allow it)'),
   option('turbo_streams', 'bool', 'false', 'Answer Turbo::StreamsChannel signed stream subscriptions without RPC'),
   option('cable_ready', 'bool', 'false', 'Answer CableReady::Stream signed stream subscriptions without RPC'),
   option('turbo_rails_key', 'string', '', '[deprecated] use turbo_streams_secret (setting it turns turbo_streams on)'),

@@ -162,6 +162,8 @@ export interface StreamsConfig {
   publicStreams: boolean;
   /** `streams_whisper`. */
   whisper: boolean;
+  /** `streams_presence` (default on, as anycable-go). */
+  presence: boolean;
   /** `turbo_streams` on with a secret (`turbo_streams_secret`, else the streams secret); null = off. */
   turboSecret: string | null;
   /** `cable_ready` on with a secret (`cable_ready_secret`, else the streams secret); null = off. */

@@ -202,11 +202,11 @@ test('deprecated names keep working', () => {
 
 test('secret gives the JWT, streams and Turbo secrets unless each is set; public implies noauth, public streams, no broadcast key', () => {
   const c = config(['--secret=app', '--turbo_streams'], {});
-  assert.deepEqual(c.streams, { secret: 'app', publicStreams: false, whisper: false, turboSecret: 'app', cableReadySecret: null });
+  assert.deepEqual(c.streams, { secret: 'app', publicStreams: false, whisper: false, presence: true, turboSecret: 'app', cableReadySecret: null });
   assert.equal(c.jwt.secret, 'app');
   assert.equal(c.noauth, false);
   const own = config(['--secret=app', '--streams_secret=st', '--jwt_secret=jw', '--turbo_streams_secret=tu', '--turbo_streams', '--cable_ready_key=cr'], {});
-  assert.deepEqual(own.streams, { secret: 'st', publicStreams: false, whisper: false, turboSecret: 'tu', cableReadySecret: 'cr' });
+  assert.deepEqual(own.streams, { secret: 'st', publicStreams: false, whisper: false, presence: true, turboSecret: 'tu', cableReadySecret: 'cr' });
   assert.equal(own.jwt.secret, 'jw');
   const streamsOnly = config(['--streams_secret=st', '--turbo_rails_key=legacy'], {});
   assert.equal(streamsOnly.streams.turboSecret, 'legacy', 'turbo_rails_key (deprecated) sets the secret and turns Turbo Streams on');

@@ -179,6 +179,7 @@ function streamsConfig(read: OptionReader, secret: string, publicMode: boolean) 
     secret: streamsSecret,
     publicStreams: publicMode || read.bool('public_streams'),
     whisper: read.bool('streams_whisper'),
+    presence: read.bool('streams_presence'),
     turboSecret: turbo ? turboSecret : null,
     cableReadySecret: cableReady ? cableReadySecret : null,
   };

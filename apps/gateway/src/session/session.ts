@@ -407,7 +407,7 @@ export class Session implements PingTarget {
       return;
     }
     const local = this.context.streams.resolve(identifier);
-    if (local.kind !== 'rpc') return this.subscribeLocally(identifier, local, history);
+    if (local.kind !== 'rpc') return this.subscribeLocally(identifier, local, history, presence);
     const response = await this.command('subscribe', identifier, '', null);
     if (typeof response === 'string') {
       if (this.state === 'connected') this.socket.sendText(encodeSubscriptionRejection(identifier));
@@ -441,13 +441,21 @@ export class Session implements PingTarget {
    * A signed, public or Turbo stream (see StreamChannels): confirmed and followed, or rejected, with
    * no RPC. The stream is the subscription's whisper stream when whisper is allowed on it.
    */
-  private async subscribeLocally(identifier: string, local: Exclude<StreamSubscription, { kind: 'rpc' }>, history?: HistoryRequest): Promise<void> {
+  private async subscribeLocally(
+    identifier: string,
+    local: Exclude<StreamSubscription, { kind: 'rpc' }>,
+    history?: HistoryRequest,
+    presence?: unknown,
+  ): Promise<void> {
     if (local.kind === 'reject') {
       this.log('debug', 'stream subscription rejected', { identifier, reason: local.reason });
       this.socket.sendText(encodeSubscriptionRejection(identifier));
       return;
     }
-    const subscription: Subscription = { istate: local.whisper ? { $w: local.stream } : null, streams: null, local: true };
+    const istate: StringMap = {};
+    if (local.whisper) istate.$w = local.stream;
+    if (local.presence) istate.$p = local.stream;
+    const subscription: Subscription = { istate: Object.keys(istate).length > 0 ? istate : null, streams: null, local: true };
     this.subscriptions.add(identifier, subscription);
     const wantsHistory = history !== undefined && Boolean(history.since || history.streams);
     if (wantsHistory) this.delivery.holdForAnswer(identifier);
@@ -455,6 +463,9 @@ export class Session implements PingTarget {
     this.socket.sendText(encodeSubscriptionConfirmation(identifier));
     this.commit();
     if (wantsHistory) await this.history(identifier, history);
+    if (presence !== undefined && this.state === 'connected' && this.subscriptions.get(identifier) === subscription) {
+      await this.presence.join(identifier, subscription.istate, presence);
+    }
   }
 
   private async unsubscribe(identifier: string): Promise<void> {

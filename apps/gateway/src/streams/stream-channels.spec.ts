@@ -35,18 +35,18 @@ test('both base64 alphabets verify; a tampered name, a wrong secret, a non-strin
 });
 
 test('$pubsub routing: signed, public only with public_streams, whisper only with streams_whisper or public', () => {
-  const off = new StreamChannels({ secret: SECRET, publicStreams: false, whisper: false, turboSecret: null, cableReadySecret: null });
+  const off = new StreamChannels({ secret: SECRET, publicStreams: false, whisper: false, presence: false, turboSecret: null, cableReadySecret: null });
   const signedId = JSON.stringify({ channel: '$pubsub', signed_stream_name: signStreamName('posts:1', SECRET) });
-  assert.deepEqual(off.resolve(signedId), { kind: 'confirm', stream: 'posts:1', whisper: false });
+  assert.deepEqual(off.resolve(signedId), { kind: 'confirm', stream: 'posts:1', whisper: false, presence: false });
   assert.equal(off.resolve(JSON.stringify({ channel: '$pubsub', stream_name: 'open' })).kind, 'reject');
   assert.equal(off.resolve(JSON.stringify({ channel: '$pubsub' })).kind, 'reject');
   assert.equal(off.resolve(JSON.stringify({ channel: '$pubsub', signed_stream_name: signStreamName('posts:1', 'other') })).kind, 'reject');
   assert.deepEqual(off.resolve('{"channel":"comments","post_id":"1"}'), { kind: 'rpc' });
   assert.deepEqual(off.resolve(JSON.stringify({ channel: 'Turbo::StreamsChannel', signed_stream_name: 'x' })), { kind: 'rpc' });
 
-  const open = new StreamChannels({ secret: '', publicStreams: true, whisper: true, turboSecret: 'turbo', cableReadySecret: null });
-  assert.deepEqual(open.resolve(JSON.stringify({ channel: '$pubsub', stream_name: 'open' })), { kind: 'confirm', stream: 'open', whisper: true });
+  const open = new StreamChannels({ secret: '', publicStreams: true, whisper: true, presence: true, turboSecret: 'turbo', cableReadySecret: null });
+  assert.deepEqual(open.resolve(JSON.stringify({ channel: '$pubsub', stream_name: 'open' })), { kind: 'confirm', stream: 'open', whisper: true, presence: true });
   assert.equal(open.resolve(signedId).kind, 'reject', 'no streams secret: signed names are refused');
   const turboId = JSON.stringify({ channel: 'Turbo::StreamsChannel', signed_stream_name: signStreamName('gid://app/Post/1:comments', 'turbo') });
-  assert.deepEqual(open.resolve(turboId), { kind: 'confirm', stream: 'gid://app/Post/1:comments', whisper: false });
+  assert.deepEqual(open.resolve(turboId), { kind: 'confirm', stream: 'gid://app/Post/1:comments', whisper: false, presence: false });
 });

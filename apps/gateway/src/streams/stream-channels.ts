@@ -18,6 +18,8 @@ export interface StreamChannelsConfig {
   readonly publicStreams: boolean;
   /** `streams_whisper`: whisper on signed streams (public streams always allow it). */
   readonly whisper: boolean;
+  /** `streams_presence` (anycable-go default: on): presence on signed streams (public streams always allow it). */
+  readonly presence: boolean;
   /** `turbo_streams` with its secret (`turbo_streams_secret`, else the streams secret); null = off. */
   readonly turboSecret: string | null;
   /** `cable_ready` with its secret (`cable_ready_secret`, else the streams secret); null = off. */
@@ -33,8 +35,11 @@ export const CABLE_READY_CHANNEL = 'CableReady::Stream';
 export type StreamSubscription =
   /** Not a reserved channel: ask the RPC app. */
   | { kind: 'rpc' }
-  /** Confirm and follow `stream`; `whisper` = the stream is also the subscription's whisper stream. */
-  | { kind: 'confirm'; stream: string; whisper: boolean }
+  /**
+   * Confirm and follow `stream`; `whisper` / `presence` = the stream is also the subscription's
+   * whisper stream (istate `$w`) / presence stream (istate `$p`).
+   */
+  | { kind: 'confirm'; stream: string; whisper: boolean; presence: boolean }
   /** reject_subscription; `reason` is for the log. */
   | { kind: 'reject'; reason: string };
 
@@ -74,9 +79,9 @@ export class StreamChannels {
       case PUBSUB_CHANNEL:
         return this.resolvePubsub(params);
       case TURBO_CHANNEL:
-        return this.config.turboSecret === null ? { kind: 'rpc' } : this.signed(params.signed_stream_name, this.config.turboSecret, false);
+        return this.config.turboSecret === null ? { kind: 'rpc' } : this.signed(params.signed_stream_name, this.config.turboSecret, false, false);
       case CABLE_READY_CHANNEL:
-        return this.config.cableReadySecret === null ? { kind: 'rpc' } : this.signed(params.identifier, this.config.cableReadySecret, false);
+        return this.config.cableReadySecret === null ? { kind: 'rpc' } : this.signed(params.identifier, this.config.cableReadySecret, false, false);
       default:
         return { kind: 'rpc' };
     }
@@ -86,15 +91,17 @@ export class StreamChannels {
     const { stream_name: streamName, signed_stream_name: signedName } = params;
     // anycable-go: a public stream_name wins over a signed one, and is refused without public streams.
     if (typeof streamName === 'string' && streamName !== '') {
-      return this.config.publicStreams ? { kind: 'confirm', stream: streamName, whisper: true } : { kind: 'reject', reason: 'public streams are off' };
+      return this.config.publicStreams
+        ? { kind: 'confirm', stream: streamName, whisper: true, presence: true }
+        : { kind: 'reject', reason: 'public streams are off' };
     }
-    return this.signed(signedName, this.config.secret, this.config.whisper);
+    return this.signed(signedName, this.config.secret, this.config.whisper, this.config.presence);
   }
 
-  private signed(signed: unknown, secret: string, whisper: boolean): StreamSubscription {
+  private signed(signed: unknown, secret: string, whisper: boolean, presence: boolean): StreamSubscription {
     if (typeof signed !== 'string' || signed === '') return { kind: 'reject', reason: 'no stream name or signed stream' };
     if (!secret) return { kind: 'reject', reason: 'no streams secret configured' };
     const verified = verifySignedStreamName(signed, secret);
-    return verified.ok ? { kind: 'confirm', stream: verified.stream, whisper } : { kind: 'reject', reason: `signed stream refused: ${verified.error}` };
+    return verified.ok ? { kind: 'confirm', stream: verified.stream, whisper, presence } : { kind: 'reject', reason: `signed stream refused: ${verified.error}` };
   }
 }
