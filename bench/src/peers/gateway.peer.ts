@@ -4,8 +4,9 @@ import { freePort } from '../../../test/support/index.js';
 import { scriptBuilt, startNodeProcess } from './node-process.js';
 import type { Peer, PeerStartOptions, RunningPeer } from './peer.js';
 
-const GATEWAY_SCRIPT = 'dist/apps/gateway/src/main.bundle.js';
-const RPC_SCRIPT = 'dist/apps/rpc/src/main.bundle.js';
+/** The gateway and the RPC app as `npm run start:gateway` / `start:rpc` run them (scripts/bundle.mjs). */
+export const GATEWAY_SCRIPT = 'dist/apps/gateway/src/main.bundle.js';
+export const RPC_SCRIPT = 'dist/apps/rpc/src/main.bundle.js';
 
 /** Secret shared by the bench and the RPC app it starts, for JWT-identified connections. */
 export const BENCH_JWT_SECRET = 'bench-jwt-secret';

@@ -3,16 +3,15 @@ import { encodeBroadcast } from '#libs/protocol';
 import type { GatewayBroker } from '../cli-options.js';
 import { freePort, startNats, type TestService } from '../../../test/support/index.js';
 import { commentsIdentifier, commentsStream } from '../demo-channel.js';
+import { GATEWAY_SCRIPT, RPC_SCRIPT } from '../peers/gateway.peer.js';
 import { startNodeProcess } from '../peers/node-process.js';
-import { RestartableNode, type ReliabilityCluster, type ReliabilityPublisher } from './reliability-cluster.js';
+import { NODE_READY_TIMEOUT_MS, RestartableNode, type ReliabilityCluster, type ReliabilityPublisher } from './reliability-cluster.js';
 
 
-const GATEWAY_SCRIPT = 'dist/apps/gateway/src/main.js';
-const RPC_SCRIPT = 'dist/apps/rpc/src/main.js';
 const NODES = 2;
 
 /**
- * Our gateway as a cluster: two gateways (`node dist/apps/gateway/src/main.js`, ANYCABLE_* env) in
+ * Our gateway as a cluster: two gateways (`node dist/apps/gateway/src/main.bundle.js`, ANYCABLE_* env, as `npm run start:gateway`) in
  * front of one RPC app, with `broker=<broker>`. Publications go in through `redisx` (each taken by one
  * gateway, which registers it with the broker and relays it with its position over the pub/sub:
  * Redis for broker=redis, NATS for broker=nats), the flow anycable-go's docs/broker.md draws. A
@@ -40,6 +39,7 @@ export async function startGatewayCluster(broker: GatewayBroker, redisUrl: strin
       name: 'rpc',
       env: { ANYCABLE_REDIS_URL: redisUrl, ANYCABLE_RPC_HOST: rpcHost },
       ready: /RPC server listening on/,
+      readyTimeoutMs: NODE_READY_TIMEOUT_MS,
     });
     stopped.push(() => rpc.process.stop('SIGTERM', 10_000));
     const ports = await Promise.all(Array.from({ length: NODES }, () => freePort()));
@@ -62,6 +62,7 @@ export async function startGatewayCluster(broker: GatewayBroker, redisUrl: strin
           // A fixed node id: a restarted gateway re-delivers what its redisx consumer left pending.
           env: { ...common, ANYCABLE_PORT: String(port), ANYCABLE_NODE_ID: `${run}-gw${index + 1}` },
           ready: /Gateway listening on/,
+          readyTimeoutMs: NODE_READY_TIMEOUT_MS,
         }),
       ),
     );

@@ -1,6 +1,12 @@
 import type { RunningProcess } from '../../../test/support/index.js';
 import { startNodeProcess, type NodeProcessOptions } from '../peers/node-process.js';
 
+/**
+ * How long a node may take to be ready, at start and after the restart. A restart happens while the
+ * other node takes every client and the load workers are busy: on 2 shared cores that can be slow.
+ */
+export const NODE_READY_TIMEOUT_MS = 90_000;
+
 /** Which client protocol the cluster's nodes speak (see load/recovery-protocol.ts). */
 export type RecoveryProtocolName = 'cable-restore' | 'socket-io-recovery';
 

@@ -1,5 +1,5 @@
 import { freePort } from '../../../test/support/index.js';
-import { RestartableNode, type ReliabilityCluster } from './reliability-cluster.js';
+import { NODE_READY_TIMEOUT_MS, RestartableNode, type ReliabilityCluster } from './reliability-cluster.js';
 import { SocketIoStreamPublisher } from './socket-io-stream-publisher.js';
 
 const SCRIPT = 'dist/bench/src/servers/socket-io-recovery.server.js';
@@ -21,6 +21,7 @@ export async function startSocketIoCluster(redisUrl: string): Promise<Reliabilit
         name: `socket.io-${index + 1}`,
         env: { BENCH_HOST: '127.0.0.1', BENCH_PORT: String(port), BENCH_REDIS_URL: redisUrl, BENCH_SIO_STREAM: streamName },
         ready: /listening on/,
+        readyTimeoutMs: NODE_READY_TIMEOUT_MS,
       }),
     ),
   );
