@@ -47,7 +47,8 @@ async function bootstrap(): Promise<void> {
     await app.listen(http.port, http.host);
     const { port } = app.getHttpServer().address() as AddressInfo;
     const host = http.host.includes(':') ? `[${http.host}]` : http.host;
-    logger.log(`HTTP server listening on http://${host}:${port} (demo page, /health; cable URL ${http.cableUrl})`);
+    const rpcOverHttp = http.httpRpc ? `, RPC over HTTP at ${http.httpRpc.path}${http.httpRpc.secret ? '' : ' without a secret'}` : '';
+    logger.log(`HTTP server listening on http://${host}:${port} (demo page, /health${rpcOverHttp}; cable URL ${http.cableUrl})`);
   }
   logger.log(`RPC server listening on ${config.host}`);
 }

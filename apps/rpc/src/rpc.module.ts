@@ -24,7 +24,11 @@ export class RpcModule implements OnApplicationShutdown {
       imports: [
         BroadcastModule.forRoot({ global: true }),
         // Each call runs in BroadcastContext so `broadcast(..., { toOthers: true })` skips the calling session.
-        CableModule.forRoot({ maxConcurrentCalls: config.maxConcurrentCalls, sessionContext: BroadcastContext }),
+        CableModule.forRoot({
+          maxConcurrentCalls: config.maxConcurrentCalls,
+          sessionContext: BroadcastContext,
+          ...(http?.httpRpc ? { httpRpc: http.httpRpc } : {}),
+        }),
         ...(http ? [DemoModule.register({ cableUrl: http.cableUrl, jwtSecret: config.jwtSecret })] : []),
       ],
       controllers: http ? [HealthController] : [],

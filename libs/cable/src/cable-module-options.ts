@@ -1,3 +1,4 @@
+import type { CableHttpRpcOptions } from './http/cable-http-rpc.controller.js';
 import type { ModuleMetadata, Type } from '@nestjs/common';
 import type { ValidatorOptions } from 'class-validator';
 
@@ -36,4 +37,9 @@ export interface CableModuleOptions {
    * unknown properties are stripped before the action sees the data.
    */
   validation?: ValidatorOptions;
+  /**
+   * Also serve the contract as anycable-go's RPC over HTTP, on the app's HTTP server under
+   * `httpRpc.path` (see cableHttpRpcController); unset: gRPC only.
+   */
+  httpRpc?: CableHttpRpcOptions;
 }

@@ -4,6 +4,7 @@ import { CABLE_MODULE_OPTIONS, DEFAULT_MAX_CONCURRENT_CALLS } from './cable.cons
 import type { CableModuleOptions } from './cable-module-options.js';
 import { CableRpcController } from './grpc/cable-rpc.controller.js';
 import { CallLimiter } from './grpc/call-limiter.js';
+import { cableHttpRpcController } from './http/cable-http-rpc.controller.js';
 import { CableExplorer } from './runtime/cable.explorer.js';
 import { CableServer } from './runtime/cable.server.js';
 import { CommandHandler } from './runtime/command.handler.js';
@@ -32,7 +33,7 @@ export class CableModule {
     return {
       module: CableModule,
       imports: [DiscoveryModule, ...(options.imports ?? [])],
-      controllers: [CableRpcController],
+      controllers: [CableRpcController, ...(options.httpRpc ? [cableHttpRpcController(options.httpRpc)] : [])],
       providers: [
         { provide: CABLE_MODULE_OPTIONS, useValue: options },
         { provide: CallLimiter, useValue: new CallLimiter(maxConcurrentCalls) },

@@ -21,3 +21,4 @@ export { CableServer } from './runtime/cable.server.js';
 export * from './runtime/transmissions.js';
 export * from './grpc/cable-grpc-options.js';
 export { CallLimiter } from './grpc/call-limiter.js';
+export * from './http/cable-http-rpc.controller.js';

@@ -223,3 +223,15 @@ test('help and version are recognised', () => {
   assert.equal(loadConfig(['--help'], {}).kind, 'help');
   assert.equal(loadConfig(['-v'], {}).kind, 'version');
 });
+
+test('rpc_impl: an http(s):// rpc_host means RPC over HTTP; its secret is http_rpc_secret, else derived from secret', () => {
+  assert.equal(config([]).rpc.impl, 'grpc');
+  const http = config([], { ANYCABLE_RPC_HOST: 'http://app:3000/_anycable', ANYCABLE_SECRET: 's3cret' });
+  assert.deepEqual([http.rpc.impl, http.rpc.host], ['http', 'http://app:3000/_anycable']);
+  // echo -n 'rpc-cable' | openssl dgst -sha256 -hmac 's3cret' (anycable docs/rpc.md)
+  assert.equal(http.rpc.httpSecret, 'edc2c1644849b3652a76c9230c6ddd1b3af60d5ab9c1822af2c0b60653f773a8');
+  assert.equal(config(['--rpc_impl=http', '--rpc_host=https://app/rpc', '--http_rpc_secret=k'], { ANYCABLE_SECRET: 's' }).rpc.httpSecret, 'k');
+  refused(['--rpc_impl=grpc', '--rpc_host=http://app:3000/_anycable'], {}, 'rpc_host', /needs rpc_impl=http/);
+  refused(['--rpc_impl=http', '--rpc_host=app:3000'], {}, 'rpc_host', /http\(s\):\/\/ URL/);
+  refused(['--rpc_impl=soap'], {}, 'rpc_impl', /grpc or http/);
+});

@@ -9,7 +9,7 @@ test('no HTTP server unless RPC_HTTP_PORT is set', () => {
 });
 
 test('defaults: 127.0.0.1 and the gateway default URL ws://localhost:8080/cable', () => {
-  assert.deepEqual(loadHttpConfig({ RPC_HTTP_PORT: '3000' }), { host: '127.0.0.1', port: 3000, cableUrl: 'ws://localhost:8080/cable' });
+  assert.deepEqual(loadHttpConfig({ RPC_HTTP_PORT: '3000' }), { host: '127.0.0.1', port: 3000, cableUrl: 'ws://localhost:8080/cable', httpRpc: null });
 });
 
 test('reads every variable; port 0 asks for a free port', () => {
@@ -17,7 +17,18 @@ test('reads every variable; port 0 asks for a free port', () => {
     host: '::',
     port: 0,
     cableUrl: 'wss://cable.example.com/ws',
+    httpRpc: null,
   });
+});
+
+test('RPC over HTTP: mount path, explicit secret, else derived from ANYCABLE_SECRET as anycable-go does', () => {
+  assert.deepEqual(loadHttpConfig({ RPC_HTTP_PORT: '3000', ANYCABLE_HTTP_RPC_MOUNT_PATH: '/_anycable/', ANYCABLE_HTTP_RPC_SECRET: 'k' })?.httpRpc, { path: '/_anycable', secret: 'k' });
+  // echo -n 'rpc-cable' | openssl dgst -sha256 -hmac 's3cret' (anycable docs/rpc.md)
+  assert.deepEqual(loadHttpConfig({ RPC_HTTP_PORT: '3000', ANYCABLE_HTTP_RPC_MOUNT_PATH: '/_anycable', ANYCABLE_SECRET: 's3cret' })?.httpRpc, {
+    path: '/_anycable',
+    secret: 'edc2c1644849b3652a76c9230c6ddd1b3af60d5ab9c1822af2c0b60653f773a8',
+  });
+  assert.equal(loadHttpConfig({ RPC_HTTP_PORT: '3000', ANYCABLE_HTTP_RPC_MOUNT_PATH: '/_anycable' })?.httpRpc?.secret, '');
 });
 
 const bad: Array<[Record<string, string>, RegExp]> = [
@@ -28,6 +39,8 @@ const bad: Array<[Record<string, string>, RegExp]> = [
   [{ RPC_HTTP_PORT: '3000', CABLE_URL: 'http://localhost:8080/cable' }, /CABLE_URL must be a ws:\/\/ or wss:\/\/ URL/],
   [{ RPC_HTTP_PORT: '3000', CABLE_URL: 'localhost:8080' }, /CABLE_URL/],
   [{ RPC_HTTP_PORT: '3000', CABLE_URL: 'ws://localhost:8080/cable#x' }, /CABLE_URL/],
+  [{ ANYCABLE_HTTP_RPC_MOUNT_PATH: '/_anycable' }, /needs the HTTP server: set RPC_HTTP_PORT/],
+  [{ RPC_HTTP_PORT: '3000', ANYCABLE_HTTP_RPC_MOUNT_PATH: '_anycable' }, /ANYCABLE_HTTP_RPC_MOUNT_PATH must be a path/],
 ];
 for (const [env, pattern] of bad) {
   test(`refuses ${JSON.stringify(env)} with an error naming the variable`, () => {

@@ -1,3 +1,4 @@
+import { deriveRpcSecret } from '#libs/protocol';
 import { RpcConfigError } from '../config/rpc-config.js';
 
 /**
@@ -14,6 +15,13 @@ export interface HttpConfig {
    * URL as the *browser* reaches it, rendered into the demo page's `action-cable-url` meta tag.
    */
   cableUrl: string;
+  /**
+   * `ANYCABLE_HTTP_RPC_MOUNT_PATH` (e.g. `/_anycable`, AnyCable Ruby's name): also serve RPC over HTTP
+   * there, for a gateway with `rpc_host=http://<this server>/_anycable`. Its secret is
+   * `ANYCABLE_HTTP_RPC_SECRET`, else derived from `ANYCABLE_SECRET` as anycable-go derives it; with
+   * neither, calls need no secret. null: gRPC only.
+   */
+  httpRpc: { path: string; secret: string } | null;
 }
 
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
@@ -22,12 +30,26 @@ export const DEFAULT_CABLE_URL = 'ws://localhost:8080/cable';
 /** The HTTP server's configuration, or null when `RPC_HTTP_PORT` is unset; throws {@link RpcConfigError} naming a bad variable. */
 export function loadHttpConfig(env: Record<string, string | undefined>): HttpConfig | null {
   const rawPort = env.RPC_HTTP_PORT?.trim();
-  if (rawPort === undefined || rawPort === '') return null;
+  const httpRpc = readHttpRpc(env);
+  if (rawPort === undefined || rawPort === '') {
+    if (httpRpc) throw new RpcConfigError('ANYCABLE_HTTP_RPC_MOUNT_PATH needs the HTTP server: set RPC_HTTP_PORT too');
+    return null;
+  }
   const port = Number(rawPort);
   if (!/^\d+$/.test(rawPort) || port > 65_535) {
     throw new RpcConfigError(`RPC_HTTP_PORT must be a port number in 0..65535 (0: any free port), got ${JSON.stringify(env.RPC_HTTP_PORT)}`);
   }
-  return { host: readHost(env.RPC_HTTP_HOST), port, cableUrl: readCableUrl(env.CABLE_URL) };
+  return { host: readHost(env.RPC_HTTP_HOST), port, cableUrl: readCableUrl(env.CABLE_URL), httpRpc };
+}
+
+function readHttpRpc(env: Record<string, string | undefined>): HttpConfig['httpRpc'] {
+  const path = env.ANYCABLE_HTTP_RPC_MOUNT_PATH?.trim();
+  if (!path) return null;
+  if (!/^\/[A-Za-z0-9._~\/-]*$/.test(path) || path === '/') {
+    throw new RpcConfigError(`ANYCABLE_HTTP_RPC_MOUNT_PATH must be a path like /_anycable, got ${JSON.stringify(env.ANYCABLE_HTTP_RPC_MOUNT_PATH)}`);
+  }
+  const secret = env.ANYCABLE_HTTP_RPC_SECRET || (env.ANYCABLE_SECRET ? deriveRpcSecret(env.ANYCABLE_SECRET) : '');
+  return { path: path.replace(/\/+$/, ''), secret };
 }
 
 function readHost(raw: string | undefined): string {
