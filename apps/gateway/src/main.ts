@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ConfigError } from './config/config.error.js';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { loadConfig } from './config/load-config.js';
+import { describeListenError } from './lifecycle/listen-error.js';
 import { usage } from './config/raw-options.js';
 import { packageVersion } from './package-version.js';
 
@@ -26,6 +27,7 @@ const config = readConfig();
 import('./bootstrap.js')
   .then(({ bootstrap }) => bootstrap(config))
   .catch((error: Error) => {
-    process.stderr.write(`Gateway failed to start: ${error.stack ?? error.message}\n`);
+    const line = describeListenError(error, config);
+    process.stderr.write(`Gateway failed to start: ${line ?? error.stack ?? error.message}\n`);
     process.exit(1);
   });

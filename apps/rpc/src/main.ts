@@ -6,6 +6,7 @@ import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { cableGrpcOptions } from '#libs/cable';
 import { BroadcasterConfigError, resolveBroadcasterOptions } from '#libs/broadcaster';
+import { checkPortsFree, splitHostPort } from './config/port-check.js';
 import { loadRpcConfig, RpcConfigError } from './config/rpc-config.js';
 import { loadHttpConfig } from './http/http-config.js';
 import { RpcModule } from './rpc.module.js';
@@ -29,6 +30,11 @@ async function bootstrap(): Promise<void> {
     colors: config.logFormat === 'text' && process.stdout.isTTY === true,
   });
   Logger.overrideLogger(consoleLogger);
+  const grpcAddress = splitHostPort(config.host);
+  await checkPortsFree([
+    ...(grpcAddress ? [{ ...grpcAddress, variable: 'ANYCABLE_RPC_HOST' }] : []),
+    ...(http ? [{ host: http.host, port: http.port, variable: 'RPC_HTTP_PORT' }] : []),
+  ]);
   if (!config.jwtSecret) logger.warn('JWT_SECRET is not set: every token is refused, only anonymous sessions connect');
   // abortOnError: false: a failing module init rejects here (exit 1 with the message) instead of aborting the process.
   const app = await NestFactory.create<NestExpressApplication>(RpcModule.register(config, http), {

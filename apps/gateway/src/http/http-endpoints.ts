@@ -29,7 +29,16 @@ export class HttpEndpoints {
 
   /** Routes on the application's HTTP adapter (call before the app starts listening). */
   register(http: HttpServer): void {
+    // anycable-go names no framework in its answers; neither do we.
+    (http.getInstance() as { disable?(setting: string): unknown }).disable?.('x-powered-by');
     http.get(this.config.healthPath, (_request: unknown, reply: Reply) => this.health(reply));
+    // A plain request on a WebSocket path (a browser opening ws://.../cable as a page) gets what
+    // anycable-go answers (its ws/handler.go upgrades with gorilla/websocket, whose refusal is
+    // `400 Bad Request` with `Sec-WebSocket-Version: 13`), not a JSON 404. Upgrades never reach here.
+    for (const path of this.config.paths) {
+      if (this.config.sse.enabled && this.config.sse.path === path) continue; // EventSource clients GET it
+      http.all(path, (_request: unknown, reply: Reply) => notAnUpgrade(reply));
+    }
     if (this.config.metrics.httpPath && !this.separateMetricsServer) {
       http.get(this.config.metrics.httpPath, (_request: unknown, reply: Reply) => void this.scrape(reply));
     }
@@ -93,4 +102,11 @@ export class HttpEndpoints {
       reply.end('metrics collection failed');
     }
   }
+}
+
+function notAnUpgrade(reply: Reply): void {
+  reply.statusCode = 400;
+  reply.setHeader('sec-websocket-version', '13');
+  reply.setHeader('content-type', 'text/plain; charset=utf-8');
+  reply.end('Bad Request: this is a WebSocket endpoint (Action Cable protocol); connect with a WebSocket client\n');
 }

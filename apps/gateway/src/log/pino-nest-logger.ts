@@ -10,6 +10,9 @@ export class PinoNestLogger implements LoggerService {
   }
 
   error(message: unknown, trace?: string, context?: string): void {
+    // Nest logs a failed listen, then rejects with it; main.ts reports that rejection in one line
+    // naming the option to change (lifecycle/listen-error.ts), so this copy would only repeat it.
+    if (context === 'NestApplication' && /^Error: listen E[A-Z]+:/.test(String(message))) return;
     this.logger.error({ nest: context, trace }, String(message));
   }
 

@@ -69,6 +69,12 @@ function timeOf(date = new Date()) {
   return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
+/** When a comment was written; one published without a valid created_at (by another publisher) shows when it arrived. */
+function sentAt(comment) {
+  const written = new Date(comment.created_at);
+  return Number.isNaN(written.getTime()) ? new Date() : written;
+}
+
 function appendLine(list, className, parts) {
   const item = document.createElement('li');
   item.className = className;
@@ -219,7 +225,7 @@ function followPost(postId) {
         if (this !== page.comments) return;
         appendLine(element('comments-feed'), 'comment', [
           ['strong', comment.author],
-          ['time', timeOf(new Date(comment.created_at))],
+          ['time', timeOf(sentAt(comment))],
           ['p', comment.body],
         ]);
       },
