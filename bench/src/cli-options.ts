@@ -3,8 +3,8 @@ import { REPO_ROOT } from '../../test/support/index.js';
 import { PEER_IDS, type PeerId } from './peers/peer.js';
 
 /** The measurements a run can make. */
-export type ScenarioName = 'broadcast' | 'connect' | 'idle' | 'rpc' | 'reliability';
-export const SCENARIO_NAMES: readonly ScenarioName[] = ['broadcast', 'connect', 'idle', 'rpc', 'reliability'];
+export type ScenarioName = 'broadcast' | 'connect' | 'idle' | 'rpc' | 'reliability' | 'deploy';
+export const SCENARIO_NAMES: readonly ScenarioName[] = ['broadcast', 'connect', 'idle', 'rpc', 'reliability', 'deploy'];
 /**
  * What `all` runs: the throughput and memory scenarios at one size. `reliability` is named on its
  * own: it has its own client count and two-node clusters.
@@ -59,6 +59,10 @@ export interface BenchOptions {
   restartSignal: RestartSignal;
   /** Brokers our gateway is measured with in the reliability scenario. */
   brokers: GatewayBroker[];
+  /** deploy: each client's command period, the pause between the RPC app's exit and its start, the gateway's rpc_request_timeout. */
+  deployPeriodMs: number;
+  deployGapMs: number;
+  deployTimeoutMs: number;
   /** Where the results go. */
   outDir: string;
   /** Names the result files: <label>.json, <label>.md, <label>-broadcast-latency.svg. */
@@ -86,6 +90,9 @@ const NUMERIC_FLAGS: Record<string, NumericOption> = {
   'reliable-rate': 'reliableRate',
   'drop-every-ms': 'dropEveryMs',
   'outage-ms': 'outageMs',
+  'deploy-period-ms': 'deployPeriodMs',
+  'deploy-gap-ms': 'deployGapMs',
+  'deploy-timeout': 'deployTimeoutMs',
 };
 
 /** Full-size defaults: the issue's 10,000 connections on a 2-core machine. */
@@ -109,6 +116,11 @@ const FULL: Omit<BenchOptions, 'scenarios' | 'peers' | 'outDir' | 'label' | 'qui
   reliableRate: 10,
   dropEveryMs: 5_000,
   outageMs: 2_000,
+  // 10,000 clients, one command each per 10 s: 1,000 commands/s, the RPC app's comfortable rate here.
+  deployPeriodMs: 10_000,
+  deployGapMs: 3_000,
+  // README, Operations: rpc_request_timeout ≥ gap + start + 1.5 s; 3 s + ~2 s + 1.5 s, rounded up.
+  deployTimeoutMs: 8_000,
 };
 
 /** `--quick`: a few hundred clients, every scenario and peer well under a minute in total. */
@@ -128,6 +140,9 @@ const QUICK: typeof FULL = {
   reliableRate: 20,
   dropEveryMs: 1_500,
   outageMs: 500,
+  deployPeriodMs: 1_000,
+  deployGapMs: 2_000,
+  deployTimeoutMs: 8_000,
 };
 
 export const USAGE = `Usage: npm run bench -- <scenario...|all> [options]
@@ -150,6 +165,9 @@ Options:
   --reliable-rate R     reliability: broadcasts per second (default ${FULL.reliableRate}; quick ${QUICK.reliableRate})
   --drop-every-ms MS    reliability: mean time between two drops of one client (default ${FULL.dropEveryMs}; quick ${QUICK.dropEveryMs})
   --outage-ms MS        reliability: longest time a dropped client stays away (default ${FULL.outageMs}; quick ${QUICK.outageMs})
+  --deploy-period-ms MS deploy: each client sends a command this often (default ${FULL.deployPeriodMs}; quick ${QUICK.deployPeriodMs})
+  --deploy-gap-ms MS    deploy: pause between the RPC app's exit and its start (default ${FULL.deployGapMs})
+  --deploy-timeout MS   deploy: the gateway's rpc_request_timeout (default ${FULL.deployTimeoutMs})
   --restart-signal SIG  reliability: SIGKILL (a crash, default) or SIGTERM (a deploy) for the node restarted midway
   --brokers LIST        reliability: brokers our gateway runs with, comma list of ${GATEWAY_BROKERS.join(', ')} (default: all)
   --out DIR             results directory (default bench/results)

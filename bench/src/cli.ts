@@ -20,6 +20,7 @@ import { connectScenario } from './scenarios/connect.scenario.js';
 import { idleScenario } from './scenarios/idle.scenario.js';
 import { reliabilityScenario, titleOf } from './scenarios/reliability.scenario.js';
 import { rpcScenario } from './scenarios/rpc.scenario.js';
+import { deployScenario } from './scenarios/deploy.scenario.js';
 import type { Scenario } from './scenarios/scenario.js';
 import { round } from './statistics.js';
 
@@ -29,6 +30,7 @@ const SCENARIOS: { [K in ScenarioName]: Scenario<NonNullable<ScenarioResults[K]>
   idle: idleScenario,
   rpc: rpcScenario,
   reliability: reliabilityScenario,
+  deploy: deployScenario,
 };
 
 /** Sockets a process needs beyond its clients (Redis, IPC, files, inspector). */
@@ -104,6 +106,8 @@ function summaryLine(name: ScenarioName, result: PeerMeasurement): string {
       ((r.cpu as { name: string; msPerConnection: number }[] | undefined) ?? []).map((c) => `${c.name} ${c.msPerConnection}`).join(', '),
     idle: () => `${String(r.asIsRssPerConnectionKB)} KB RSS/conn as-is, ${String(r.rssPerConnectionKB)} after GC, ${String(r.heapPerConnectionKB)} KB heap/conn`,
     rpc: () => `${String(r.commandsPerSecond)} commands/s, p99 ${latency?.p99} ms`,
+    deploy: () =>
+      `${String(r.answered)} answered, ${String(r.refusedUnrun)}+${String(r.refusedMaybeRun)} refused, ${String(r.unanswered)} without outcome, ${String(r.dropped)} dropped of ${String(r.sent)} commands`,
     reliability: () => {
       const restore = r.restoreMs as { p50: number; p99: number } | undefined;
       return `exactly once ${String(r.exactlyOncePercent)}%, ${String(r.duplicates)} duplicates, ${String(r.outOfOrder)} out of order, ${String(r.lost)} lost; restore p50 ${restore?.p50} ms, p99 ${restore?.p99} ms`;

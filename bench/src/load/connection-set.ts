@@ -148,6 +148,11 @@ export class ConnectionSet implements ConnectionListener {
     });
   }
 
+  /** The connections subscribed now (the steady-commands run drives them). */
+  subscribedConnections(): LoadConnection[] {
+    return this.connections.filter((connection) => connection.state === 'subscribed');
+  }
+
   status(): StatusReply {
     const open = this.connections.filter((connection) => connection.ws.readyState === connection.ws.OPEN).length;
     return { kind: 'status', open, subscribed: this.subscribedCount, dropped: this.droppedCount };

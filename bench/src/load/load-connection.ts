@@ -28,6 +28,10 @@ export class LoadConnection {
   awaitingAnswer = false;
   /** Set by the worker while this connection runs commands. */
   inCommandLoop = false;
+  /** Set while a steady-commands run reads this connection's frames first; true when it took the frame. */
+  frameTap: ((frame: string) => boolean) | null = null;
+  /** Called when the socket closes after subscribing (the steady-commands run counts drops). */
+  closeTap: (() => void) | null = null;
   private readonly startedAt = nowMicros();
   private lastError: string | undefined;
   readonly ws: WebSocket;
@@ -64,6 +68,7 @@ export class LoadConnection {
   }
 
   private onFrame(frame: string): void {
+    if (this.frameTap?.(frame)) return;
     const event = this.protocol.classify(frame);
     switch (event.type) {
       case 'broadcast':
@@ -99,6 +104,7 @@ export class LoadConnection {
     if (this.state === 'connecting') this.fail(reason);
     else if (this.state === 'subscribed') {
       this.state = 'closed';
+      this.closeTap?.();
       this.listener.dropped(this, reason);
     }
   }

@@ -153,7 +153,42 @@ export interface ReliabilityReport {
   restoreMs: Float32Array;
 }
 
+/**
+ * deploy: every subscribed connection sends a numbered `message` command every `periodMs` (spread over
+ * the period) for `durationMs`, and records each command's outcome: answered (the app's broadcast back,
+ * carrying the number), refused by the gateway (`{"type":"error"}` frame: rpc_unavailable or rpc_timeout),
+ * or none. The reply comes once every command has an outcome, or `graceMs` after the last was sent.
+ */
+export interface SteadyCommandsRequest {
+  kind: 'steady-commands';
+  durationMs: number;
+  periodMs: number;
+  graceMs: number;
+  /** The command's data; `message` gets the command's number. */
+  data: Record<string, unknown>;
+}
+export interface SteadyCommandsReply {
+  kind: 'steady-commands';
+  sent: number;
+  answered: number;
+  /** Refused as not run by the app (rpc_unavailable). */
+  refusedUnrun: number;
+  /** Refused as maybe run (rpc_timeout); its answer may also have come. */
+  refusedMaybeRun: number;
+  /** Commands both answered and refused rpc_timeout, in either order (the app ran it, its reply came after the deadline). */
+  answeredAfterRefusal: number;
+  /** Outcomes of commands with an outcome already, other than the above (must stay 0). */
+  duplicates: number;
+  /** Commands without any outcome at the end (must stay 0). */
+  unanswered: number;
+  /** Connections closed while the run went on (must stay 0). */
+  dropped: number;
+  /** Per command: sent → first outcome, ms. */
+  outcomeMs: Float32Array;
+}
+
 export type WorkerRequest =
+  | SteadyCommandsRequest
   | OpenRequest
   | ExpectBroadcastsRequest
   | CollectBroadcastsRequest
@@ -163,7 +198,7 @@ export type WorkerRequest =
   | ReliableOpenRequest
   | ReliableDropsRequest
   | ReliableCollectRequest;
-export type WorkerReply = OpenReply | BroadcastReport | CommandsReply | StatusReply | CloseReply | ReliableOpenReply | ReliabilityReport | { kind: 'ok' };
+export type WorkerReply = SteadyCommandsReply | OpenReply | BroadcastReport | CommandsReply | StatusReply | CloseReply | ReliableOpenReply | ReliabilityReport | { kind: 'ok' };
 
 /** Counters a worker pushes twice a second while it lives. */
 export interface WorkerProgress {
@@ -186,6 +221,7 @@ export interface ReplyOf {
   'expect-broadcasts': { kind: 'ok' };
   'collect-broadcasts': BroadcastReport;
   commands: CommandsReply;
+  'steady-commands': SteadyCommandsReply;
   status: StatusReply;
   close: CloseReply;
   'reliable-open': ReliableOpenReply;

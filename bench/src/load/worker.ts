@@ -4,6 +4,7 @@
  */
 import { ConnectionSet } from './connection-set.js';
 import { RecoveringClientSet } from './recovering-client-set.js';
+import { SteadyCommandRun } from './steady-command-run.js';
 import type { FromWorker, ToWorker, WorkerReply, WorkerRequest } from './worker-messages.js';
 
 const PROGRESS_INTERVAL_MS = 500;
@@ -11,6 +12,7 @@ const PROGRESS_INTERVAL_MS = 500;
 const workerIndex = Number(process.env.BENCH_WORKER_INDEX ?? 0);
 const connections = new ConnectionSet(workerIndex);
 const recovering = new RecoveringClientSet();
+const steady = new SteadyCommandRun();
 
 function send(message: FromWorker): void {
   process.send?.(message);
@@ -27,6 +29,8 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
       return connections.collectBroadcasts();
     case 'commands':
       return connections.runCommands(request);
+    case 'steady-commands':
+      return steady.run(connections.subscribedConnections(), request);
     case 'status':
       return connections.status();
     case 'close':

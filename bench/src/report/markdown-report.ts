@@ -86,6 +86,26 @@ export function renderMarkdown(report: BenchReport, descriptions: Record<string,
     }
     lines.push('');
   }
+  if (results.deploy) {
+    lines.push(...section('deploy', descriptions, ['RPC app exit / back (ms after SIGTERM)', 'commands', 'answered', 'refused not run / maybe run', 'no outcome', 'two outcomes', 'outcome p50 / p99 / max ms', 'clients dropped']));
+    for (const r of results.deploy) {
+      if (!r.outcomeMs) lines.push(failedRow(r, 8));
+      else
+        lines.push(
+          row(r, [
+            `${r.rpcExitMs} / ${r.rpcBackMs}`,
+            String(r.sent),
+            String(r.answered),
+            `${r.refusedUnrun} / ${r.refusedMaybeRun}${r.answeredAfterRefusal ? ` (${r.answeredAfterRefusal} also answered)` : ''}`,
+            String(r.unanswered),
+            String(r.duplicates),
+            `${r.outcomeMs.p50} / ${r.outcomeMs.p99} / ${r.outcomeMs.max}`,
+            String(r.dropped),
+          ]),
+        );
+    }
+    lines.push('');
+  }
   const loads = Object.values(results).flat().flatMap((r: PeerMeasurement) => r.loadAverage ?? []);
   if (loads.length) {
     lines.push(`Machine 1-minute load average during the measurements: ${Math.min(...loads)}–${Math.max(...loads)} on ${report.machine.cores} cores (the run itself accounts for part of it: the server, the load workers, Redis).`, '');

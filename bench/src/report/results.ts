@@ -127,7 +127,31 @@ export interface ReliabilityResult extends PeerMeasurement {
   restoreMs: LatencySummary;
 }
 
+export interface DeployResult extends PeerMeasurement {
+  clients: number;
+  subscribed: number;
+  /** Each client sends a command this often. */
+  periodMs: number;
+  /** The gateway's rpc_request_timeout. */
+  requestTimeoutMs: number;
+  /** SIGTERM → the RPC app's exit, and → listening again. */
+  rpcExitMs: number;
+  rpcBackMs: number;
+  sent: number;
+  answered: number;
+  refusedUnrun: number;
+  refusedMaybeRun: number;
+  answeredAfterRefusal: number;
+  duplicates: number;
+  unanswered: number;
+  dropped: number;
+  openAtEnd: number;
+  /** Command sent → its first outcome (answer or refusal). */
+  outcomeMs: LatencySummary;
+}
+
 export interface ScenarioResults {
+  deploy?: DeployResult[];
   broadcast?: BroadcastResult[];
   connect?: ConnectResult[];
   idle?: IdleResult[];
