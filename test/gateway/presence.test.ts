@@ -4,6 +4,9 @@
  * real gRPC server scripted like anycable-go's presence conformance scenarios (support/presence-script.ts).
  */
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createAnyCable, RawCableClient, type AnyCable } from '../support/cable-clients.js';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
@@ -205,5 +208,73 @@ describe('presence without a broker (broker=none, the default)', () => {
     assert.match(gateway!.process.output(), /presence needs a broker/);
     const rest = await fetch(`http://127.0.0.1:${gateway!.port}/presence/none`);
     assert.equal(rest.status, 501, 'the REST endpoint says presence needs a broker');
+  });
+});
+
+describe('presence webhooks (presence_webhook_url)', () => {
+  const SECRET = 'webhook-secret';
+  let rpc: ScriptedRpcServer | undefined;
+  let gateway: GatewayProcess | undefined;
+  let receiver: Server | undefined;
+  const received: Array<{ body: string; signature: string }> = [];
+  let failFirst = 1;
+  const clients: RawCableClient[] = [];
+
+  before(async () => {
+    receiver = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        if (failFirst > 0) {
+          failFirst--;
+          response.statusCode = 503;
+          response.end();
+          return;
+        }
+        received.push({ body: Buffer.concat(chunks).toString(), signature: String(request.headers['x-anycable-signature']) });
+        response.statusCode = 204;
+        response.end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
+    const port = (receiver.address() as AddressInfo).port;
+    rpc = await ScriptedRpcServer.start(PRESENCE_SCRIPT);
+    gateway = await startGateway({
+      ANYCABLE_RPC_HOST: rpc.address,
+      ANYCABLE_BROKER: 'memory',
+      ANYCABLE_SECRET: SECRET,
+      ANYCABLE_PRESENCE_WEBHOOK_URL: `http://127.0.0.1:${port}/hooks/presence`,
+      ANYCABLE_METRICS_HTTP: '/metrics',
+    });
+  });
+
+  after(async () => {
+    for (const client of clients) client.ws.terminate();
+    await gateway?.stop();
+    await rpc?.stop();
+    await new Promise((resolve) => receiver?.close(resolve));
+  });
+
+  test('join and leave are POSTed once each, signed with the secret; a 503 is retried', async () => {
+    const id = '{"channel":"Room","stream":"hooked"}';
+    const client = await RawCableClient.welcomed(`${gateway!.url()}?user=h`, { protocols: EXT });
+    clients.push(client);
+    client.subscribe(id);
+    await client.waitForConfirm(id);
+    client.send({ command: 'join', identifier: id, presence: { id: 'hank', info: { name: 'Hank' } } });
+    client.send({ command: 'leave', identifier: id });
+    await waitFor(() => received.length >= 2, 'two webhooks');
+    const bodies = received.map(({ body }) => JSON.parse(body) as Record<string, unknown>);
+    assert.deepEqual(
+      bodies.map(({ at: _at, ...rest }) => rest),
+      [
+        { type: 'join', id: 'hank', info: { name: 'Hank' }, stream: 'hooked' },
+        { type: 'leave', id: 'hank', stream: 'hooked' },
+      ],
+    );
+    for (const { body, signature } of received) assert.equal(signature, `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`);
+    assert.equal(failFirst, 0, 'the first attempt got 503 and was retried');
+    const metrics = await (await fetch(`http://127.0.0.1:${gateway!.port}/metrics`)).text();
+    assert.match(metrics, /presence_webhooks_sent_total 2/);
   });
 });

@@ -8,6 +8,7 @@ import { BROKER, GATEWAY_CONFIG, GATEWAY_LOGGER, METRICS_REGISTRY } from './gate
 import { HttpEndpoints } from './http/http-endpoints.js';
 import { Hub } from './hub/hub.js';
 import { PresenceTracker } from './presence/presence-tracker.js';
+import { PresenceWebhook } from './presence/presence-webhook.js';
 import type { GatewayLogger } from './log/logger.js';
 import { GatewayStats } from './metrics/gateway-stats.js';
 import { createMetricsRegistry } from './metrics/metrics-registry.js';
@@ -55,7 +56,12 @@ export class GatewayModule {
         },
         {
           provide: PresenceTracker,
-          useValue: new PresenceTracker(broker.presence, { ttlMs: config.broker.presenceTtlMs, maxInfoBytes: config.broker.presenceMaxInfoBytes }, logger),
+          useValue: new PresenceTracker(
+            broker.presence,
+            { ttlMs: config.broker.presenceTtlMs, maxInfoBytes: config.broker.presenceMaxInfoBytes },
+            logger,
+            config.broker.presenceWebhook.url ? new PresenceWebhook(config.broker.presenceWebhook, logger, stats) : null,
+          ),
         },
         { provide: PingScheduler, useFactory: () => new PingScheduler(config.ping.intervalMs, config.ping.precision) },
         {

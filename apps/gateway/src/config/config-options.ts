@@ -64,6 +64,9 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   option('history_hold_size', 'int', '1000', 'Live messages held per session while its history answer is prepared; past it they are sent as they are (extension)'),
   option('presence_ttl', 'int', '15', 'Seconds a session that disconnected without leaving stays in presence sets (broker)'),
   option('http_presence_path', 'string', '/presence', 'GET <path>/<stream> answers the stream\'s presence set, guarded by the broadcast key (extension)'),
+  option('presence_webhook_url', 'string', '', 'POST each presence join/leave here, signed (X-AnyCable-Signature: sha256=HMAC(secret, body)); empty: off (extension)'),
+  option('presence_webhook_secret', 'string', '', 'Signs presence webhooks; default: secret (extension)'),
+  option('presence_webhook_max_pending', 'int', '1000', 'Presence webhooks waiting to be sent at most; past it new ones are dropped, counted and logged (extension)'),
   option('presence_max_info_size', 'int', '4096', 'Largest presence info (bytes of JSON) a join may carry; larger joins are refused (extension)'),
   // redis
   option('redis_url', 'string', 'redis://localhost:6379', 'Redis URL', 'yes', ['REDIS_URL']),

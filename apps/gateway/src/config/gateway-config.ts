@@ -203,6 +203,8 @@ export interface BrokerConfig {
   presenceMaxInfoBytes: number;
   /** `http_presence_path` (/presence): `GET <path>/<stream>` on the main server, same key as the broadcast endpoint. */
   presenceHttpPath: string;
+  /** Presence webhooks (`presence_webhook_url` '' = off; secret; max pending, 1000: a few seconds of a busy site's joins). */
+  presenceWebhook: { url: string; secret: string; maxPending: number };
 }
 
 /** Server-Sent Events (anycable-go's `sse`, `sse_path`). */

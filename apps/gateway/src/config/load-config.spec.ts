@@ -146,6 +146,7 @@ test('broker: none by default, memory with its history and session cache bounds'
     presenceTtlMs: 15_000,
     presenceMaxInfoBytes: 4096,
     presenceHttpPath: '/presence',
+    presenceWebhook: { url: '', secret: '', maxPending: 1000 },
   });
   assert.deepEqual(
     config(['--history_limit=5', '--sessions_ttl=2', '--history_hold_size=9', '--presence_ttl=3'], {
@@ -164,9 +165,13 @@ test('broker: none by default, memory with its history and session cache bounds'
       presenceTtlMs: 3000,
       presenceMaxInfoBytes: 100,
       presenceHttpPath: '/presence',
+      presenceWebhook: { url: '', secret: '', maxPending: 1000 },
     },
   );
   refused(['--presence_ttl=0'], {}, 'presence_ttl', /must be >= 1/);
+  refused(['--presence_webhook_url=http://hooks'], {}, 'presence_webhook_url', /needs presence_webhook_secret \(or secret\)/);
+  refused(['--presence_webhook_url=ftp://hooks', '--secret=s'], {}, 'presence_webhook_url', /http\(s\) URL/);
+  assert.deepEqual(config(['--presence_webhook_url=http://hooks/p', '--secret=s'], {}).broker.presenceWebhook, { url: 'http://hooks/p', secret: 's', maxPending: 1000 });
   refused(['--history_limit=0'], {}, 'history_limit', /must be between 1 and 100000/);
   const nats = config(['--broker=nats', '--nats_servers=nats://10.0.0.1:4222'], {});
   assert.equal(nats.broker.name, 'nats');

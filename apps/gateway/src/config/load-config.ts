@@ -145,6 +145,11 @@ export function buildConfig(options: ReadonlyMap<string, RawOption>): GatewayCon
       historyHoldSize: read.int('history_hold_size', 1),
       presenceTtlMs: read.int('presence_ttl', 1) * 1000,
       presenceMaxInfoBytes: read.int('presence_max_info_size', 2, 1_048_576),
+      presenceWebhook: {
+        url: read.string('presence_webhook_url'),
+        secret: read.string('presence_webhook_secret') || secret,
+        maxPending: read.int('presence_webhook_max_pending', 1),
+      },
       presenceHttpPath: pathOption(read, 'http_presence_path').replace(/\/+$/, '') || '/presence',
     },
     sse: { enabled: read.bool('sse'), path: ssePath },
@@ -155,6 +160,10 @@ export function buildConfig(options: ReadonlyMap<string, RawOption>): GatewayCon
     read.fail('sse_path', `"${config.sse.path}" is already the HTTP broadcast or metrics path`);
   }
   if (config.jwt.enforce && !config.jwt.secret) read.fail('enforce_jwt', 'needs jwt_secret (or secret)');
+  if (config.broker.presenceWebhook.url) {
+    if (!/^https?:\/\//.test(config.broker.presenceWebhook.url)) read.fail('presence_webhook_url', 'must be an http(s) URL');
+    if (!config.broker.presenceWebhook.secret) read.fail('presence_webhook_url', 'needs presence_webhook_secret (or secret) to sign the requests');
+  }
   if (config.broadcast.redisx.claimMinIdleMs <= config.broadcast.redisx.readBlockMs) {
     read.fail('redisx_claim_min_idle_milliseconds', 'must be greater than redisx_read_block_milliseconds (the reader renews its lease once per read)');
   }

@@ -29,6 +29,9 @@ export class GatewayStats {
   disconnectOverflowed = 0;
   /** Broker operations its backend refused or failed (register, history, sessions): NATS or Redis away. */
   brokerErrors = 0;
+  /** Presence webhooks delivered / given up (after retries, refused, or dropped past presence_webhook_max_pending). */
+  presenceWebhooksSent = 0;
+  presenceWebhooksFailed = 0;
   /** Sessions whose live frames held for a history answer went over history_hold_size. */
   historyHoldOverflows = 0;
 

@@ -14,6 +14,8 @@ const COUNTERS: ReadonlyArray<[string, string, CounterName]> = [
   ['pubsub_relayed_total', 'Publications relayed to the other gateways over pub/sub', 'broadcastsRelayed'],
   ['pubsub_dropped_total', 'Relays to the other gateways dropped (pubsub_max_pending, pub/sub errors)', 'relayDropped'],
   ['broker_errors_total', 'Broker operations refused or failed by its backend (publications then carry no position)', 'brokerErrors'],
+  ['presence_webhooks_sent_total', 'Presence webhooks delivered', 'presenceWebhooksSent'],
+  ['presence_webhooks_failed_total', 'Presence webhooks given up (after retries, refused by the receiver, or dropped past presence_webhook_max_pending)', 'presenceWebhooksFailed'],
   ['remote_disconnects_total', 'Sessions closed by remote disconnect commands', 'remoteDisconnects'],
   ['rpc_call_total', 'RPC calls made', 'rpcCalls'],
   ['rpc_error_total', 'RPC calls without an answer', 'rpcErrors'],

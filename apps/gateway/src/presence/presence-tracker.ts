@@ -3,6 +3,7 @@ import type { BroadcastSink } from '../broadcast/broadcast-intake.js';
 import type { PresenceEvent, PresenceInfo, PresenceInfoValue } from '../broker/presence/presence-set.js';
 import type { PresenceStore } from '../broker/presence/presence-store.js';
 import type { GatewayLogger } from '../log/logger.js';
+import type { PresenceWebhook } from './presence-webhook.js';
 
 export interface PresenceOptions {
   /** `presence_ttl`: how long a session that went away without leaving stays in a set. */
@@ -40,6 +41,8 @@ export class PresenceTracker {
     private readonly store: PresenceStore | null,
     readonly options: PresenceOptions,
     private readonly logger: GatewayLogger,
+    /** Told every event this gateway announces (null: no presence_webhook_url). */
+    private readonly webhook: PresenceWebhook | null = null,
   ) {}
 
   /** Whether a broker keeps presence sets (broker=none does not). */
@@ -68,6 +71,7 @@ export class PresenceTracker {
   }
 
   async stop(): Promise<void> {
+    this.webhook?.stop();
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     await this.store?.stop();
@@ -151,6 +155,7 @@ export class PresenceTracker {
   private announce(stream: string, event: PresenceEvent | null): void {
     if (!event) return;
     const publication: Publication = { stream, data: JSON.stringify(event), meta: { broadcast_type: 'presence', transient: true } };
+    this.webhook?.notify(stream, event);
     if (this.sink) this.sink.deliverMessages([publication], 'presence');
     else this.logger.warn({ stream }, 'presence event before the broadcast side started: not announced');
   }
