@@ -197,6 +197,22 @@ describe('SSE at /events (sse=true, broker=memory): anycable-go 1.6.0 behaviour'
     assert.deepEqual(received, ['{"n":1}', '{"n":2}', '{"n":3}']);
   });
 
+  test('an HTTP/1.0 client gets the events unframed (no chunked encoding), the body ending with the connection', async () => {
+    const socket = connect(gateway.port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+    socket.write(`GET /events?${query({ identifier: feed('sse:http10') })} HTTP/1.0\r\nHost: x\r\n\r\n`);
+    await waitFor(() => received.includes('confirm_subscription') || null, 'HTTP/1.0 stream answered');
+    await publish({ stream: 'sse:http10', data: '{"n":1}' });
+    await waitFor(() => received.includes('data: {"n":1}') || null, 'HTTP/1.0 broadcast');
+    socket.destroy();
+    const [head, body] = received.split('\r\n\r\n');
+    assert.match(head, /^HTTP\/1\.[01] 200 OK/);
+    assert.doesNotMatch(head, /transfer-encoding/i);
+    assert.match(body, /^event: welcome\ndata: \{"type":"welcome"\}\n\nevent: confirm_subscription\n/);
+    assert.match(body, /\n\ndata: \{"n":1\}\nid: 1\/[^/]+\/sse:http10\n\n$/);
+  });
+
   test('POST with JSON-lines subscribe commands: whole frames, not unwrapped', async () => {
     const id = feed('sse:post');
     const stream = await SseStream.open(`http://127.0.0.1:${gateway.port}/events`, {

@@ -98,7 +98,9 @@ export class SseEndpoint {
     const subscriptions = method === 'GET' ? subscriptionFromQuery(query, headerOf(request, 'last-event-id')) : await this.subscriptionsOfBody(request);
     if (!subscriptions.ok) return refuse(400, subscriptions.error);
 
-    const socket = new SseSocket(randomUUID(), sseEncoderFor(method, wantsRawData(query)), response, handshake, this.context);
+    // Node answers an HTTP/1.1 request of unknown length in chunked transfer encoding, HTTP/1.0 without.
+    const chunked = request.httpVersionMajor === 1 && request.httpVersionMinor >= 1;
+    const socket = new SseSocket(randomUUID(), sseEncoderFor(method, wantsRawData(query), chunked), response, chunked, handshake, this.context);
     this.sockets.add(socket);
     stats.connectionsTotal++;
     response.once('close', () => {

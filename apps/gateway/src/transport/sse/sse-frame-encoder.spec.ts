@@ -5,9 +5,9 @@ import { positionOfEventId, sseEncoderFor } from './sse-frame-encoder.js';
 import { subscriptionFromQuery, subscriptionsFromBody } from './sse-request.js';
 
 const text = (bytes: Buffer | null): string | null => bytes?.toString() ?? null;
-const get = sseEncoderFor('GET', false);
-const raw = sseEncoderFor('GET', true);
-const post = sseEncoderFor('POST', false);
+const get = sseEncoderFor('GET', false, false);
+const raw = sseEncoderFor('GET', true, false);
+const post = sseEncoderFor('POST', false, false);
 
 test('typed frames are events carrying the whole frame; raw=1 drops them', () => {
   assert.equal(text(get.encodeFrame('{"type":"welcome","sid":"s1"}')), 'event: welcome\ndata: {"type":"welcome","sid":"s1"}\n\n');
@@ -36,6 +36,13 @@ test('messages: GET sends the message alone (a string as raw text), POST the who
   assert.equal(text(get.encodeBroadcast(presence)), 'event: presence\ndata: {"type":"presence","identifier":"id","message":{"type":"join","id":"u1"}}\n\n');
   assert.equal(text(raw.encodeBroadcast(presence)), null, 'raw=1: no presence events');
   assert.equal(text(get.encodeFrame('not json')), 'data: not json\n\n', 'an odd transmission is passed on, not lost');
+});
+
+test('HTTP/1.1: each event is one whole chunk (hex byte length, CRLF, event, CRLF)', () => {
+  const chunked = sseEncoderFor('GET', false, true);
+  const event = 'event: welcome\ndata: {"type":"welcome","n":"é"}\n\n';
+  assert.equal(text(chunked.encodeFrame('{"type":"welcome","n":"é"}')), `${Buffer.byteLength(event).toString(16)}\r\n${event}\r\n`);
+  assert.equal(text(sseEncoderFor('GET', true, true).encodeFrame('{"type":"ping"}')), null);
 });
 
 test('event ids: <offset>/<epoch>/<stream>, the stream may hold slashes; a non-numeric offset is malformed', () => {

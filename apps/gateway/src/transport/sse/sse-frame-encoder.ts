@@ -21,6 +21,12 @@ class SseFrameEncoder implements FrameEncoder {
     private readonly unwrap: boolean,
     /** `raw=1`: typed frames are dropped. */
     private readonly raw: boolean,
+    /**
+     * HTTP/1.1 responses are chunked: each event is built as one whole chunk, once per encoder, so
+     * a broadcast is one prebuilt buffer and one socket write per subscriber, as for WebSocket
+     * (Node's response.write frames every write itself: four writes per event and subscriber).
+     */
+    private readonly chunked: boolean,
   ) {}
 
   encodeFrame(json: string): Buffer | null {
@@ -51,7 +57,9 @@ class SseFrameEncoder implements FrameEncoder {
 
   private event(type: string, data: string, fields = ''): Buffer {
     const head = type ? `event: ${type}\n` : '';
-    return Buffer.from(`${head}data: ${data.split(LINE_BREAK).join('\ndata: ')}\n${fields}\n`);
+    const event = `${head}data: ${data.split(LINE_BREAK).join('\ndata: ')}\n${fields}\n`;
+    if (!this.chunked) return Buffer.from(event);
+    return Buffer.from(`${Buffer.byteLength(event).toString(16)}\r\n${event}\r\n`);
   }
 }
 
@@ -59,20 +67,23 @@ class SseFrameEncoder implements FrameEncoder {
 const RETRY_NEVER_MS = 31_536_000_000;
 const LINE_BREAK = /\r\n|\r|\n/;
 
-const ENCODERS = {
-  get: new SseFrameEncoder('sse', true, false),
-  getRaw: new SseFrameEncoder('sse-raw', true, true),
-  post: new SseFrameEncoder('sse-post', false, false),
-  postRaw: new SseFrameEncoder('sse-post-raw', false, true),
-};
+const ENCODERS = new Map<string, SseFrameEncoder>();
+for (const method of ['GET', 'POST'] as const) {
+  for (const raw of [false, true]) {
+    for (const chunked of [false, true]) {
+      const name = `sse${method === 'POST' ? '-post' : ''}${raw ? '-raw' : ''}${chunked ? '' : '-unchunked'}`;
+      ENCODERS.set(`${method} ${raw} ${chunked}`, new SseFrameEncoder(name, method === 'GET', raw, chunked));
+    }
+  }
+}
 
 /**
  * The shared encoder of an SSE request: GET requests (EventSource) get messages unwrapped, POST
- * requests whole frames; `raw` drops typed events (anycable-go applies it to both methods).
+ * requests whole frames; `raw` drops typed events (anycable-go applies it to both methods);
+ * `chunked` for responses in HTTP/1.1 chunked transfer encoding (each event one chunk).
  */
-export function sseEncoderFor(method: 'GET' | 'POST', raw: boolean): FrameEncoder {
-  if (method === 'GET') return raw ? ENCODERS.getRaw : ENCODERS.get;
-  return raw ? ENCODERS.postRaw : ENCODERS.post;
+export function sseEncoderFor(method: 'GET' | 'POST', raw: boolean, chunked: boolean): FrameEncoder {
+  return ENCODERS.get(`${method} ${raw} ${chunked}`) as SseFrameEncoder;
 }
 
 /** An event id: `<offset>/<epoch>/<stream>` (anycable-go; its docs give another order, its code this one). */

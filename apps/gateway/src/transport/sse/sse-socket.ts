@@ -25,6 +25,8 @@ export class SseSocket implements SessionSocket {
     readonly sid: string,
     readonly encoder: FrameEncoder,
     private readonly response: ServerResponse,
+    /** The response uses chunked transfer encoding: the encoder builds every event as a chunk. */
+    private readonly chunked: boolean,
     handshake: Handshake,
     private readonly context: TransportContext,
   ) {
@@ -56,8 +58,12 @@ export class SseSocket implements SessionSocket {
       if (limit > 0 && this.backlogBytes > limit) return this.dropSlowClient(this.backlogBytes);
       return true;
     }
-    this.response.write(frame);
-    if (limit > 0 && this.response.writableLength > limit) return this.dropSlowClient(this.response.writableLength);
+    // Straight to the connection: the frame is already a whole chunk (see sseEncoderFor), the same
+    // buffer for every subscriber of a broadcast.
+    const socket = this.response.socket;
+    if (!socket) return false;
+    socket.write(frame);
+    if (limit > 0 && socket.writableLength > limit) return this.dropSlowClient(socket.writableLength);
     return true;
   }
 
@@ -71,9 +77,16 @@ export class SseSocket implements SessionSocket {
     if (!this.isOpen || !this.backlog) return;
     this.response.writeHead(200);
     this.response.flushHeaders();
+    // Node decides the framing when it writes the head; frames were encoded for the one it announced.
+    const chunked = (this.response as ServerResponse & { chunkedEncoding?: boolean }).chunkedEncoding === true;
+    if (chunked !== this.chunked) {
+      this.context.logger.error({ sid: this.sid, chunked, expected: this.chunked, transport: 'sse' }, 'SSE response framing is not the one its events were built for: closing');
+      this.terminate();
+      return;
+    }
     const backlog = this.backlog;
     this.backlog = null;
-    if (backlog.length > 0) this.response.write(Buffer.concat(backlog, this.backlogBytes));
+    if (backlog.length > 0) this.response.socket?.write(Buffer.concat(backlog, this.backlogBytes));
     this.backlogBytes = 0;
   }
 
@@ -86,7 +99,7 @@ export class SseSocket implements SessionSocket {
     this.response.end();
   }
 
-  /** Ends the event stream (an established one), or remembers why the session closed before it was. */
+  /** Ends the event stream (an established one; Node writes the last chunk), or remembers why the session closed before it was. */
   close(code: number): void {
     if (this.backlog) {
       this.closeCode ??= code;
