@@ -56,6 +56,12 @@ export function planLaunch(env: Env, secret: () => string = randomSecret): Launc
   const jwtSecret = value('JWT_SECRET') ?? generate('JWT_SECRET');
 
   const gatewayEnv: Record<string, string> = { ANYCABLE_HOST: gatewayHost, ANYCABLE_PORT: String(gatewayPort), ANYCABLE_RPC_HOST: rpcHost };
+  // The demo's tokens (POST /demo/token) identify connections at the gateway with no Connect call, and
+  // its comments feed follows a signed stream: the gateway verifies both with the demo's JWT_SECRET
+  // unless its own secrets are given.
+  const streamsSecret = value('ANYCABLE_STREAMS_SECRET') ?? value('ANYCABLE_SECRET') ?? jwtSecret;
+  if (!value('ANYCABLE_JWT_SECRET') && !value('ANYCABLE_SECRET')) gatewayEnv.ANYCABLE_JWT_SECRET = jwtSecret;
+  if (!value('ANYCABLE_STREAMS_SECRET') && !value('ANYCABLE_SECRET')) gatewayEnv.ANYCABLE_STREAMS_SECRET = streamsSecret;
   // The actuator console shows who is watching: presence needs a broker (memory: this one gateway).
   if (!value('ANYCABLE_BROKER')) gatewayEnv.ANYCABLE_BROKER = 'memory';
   const rpcEnv: Record<string, string> = {
@@ -64,6 +70,7 @@ export function planLaunch(env: Env, secret: () => string = randomSecret): Launc
     RPC_HTTP_PORT: String(httpPort),
     CABLE_URL: cableUrl,
     JWT_SECRET: jwtSecret,
+    ANYCABLE_STREAMS_SECRET: streamsSecret,
   };
 
   // The embedded default: the RPC app POSTs each broadcast to the gateway's /_broadcast, served on

@@ -60,7 +60,8 @@ describe('the demo page in Chromium', () => {
     });
     await page.goto(demoUrl);
     await page.locator('#connection-status', { hasText: 'connected (anonymous)' }).waitFor();
-    await page.locator('#comments-status', { hasText: 'following post 42' }).waitFor();
+    // npm start gives the gateway a streams secret: the feed follows the post's signed stream ($pubsub, no RPC).
+    await page.locator('#comments-status', { hasText: 'following post 42 via a signed stream' }).waitFor();
     return page;
   }
 

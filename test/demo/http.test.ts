@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import jwt from 'jsonwebtoken';
+import { verifySignedStreamName } from '#libs/protocol';
 import { freePort, startApp, startRedis, type RunningProcess, type TestService } from '../support/index.js';
 import { postJson } from '../support/demo-scenario.js';
 import { listenToBroadcasts, type RedisListener } from '../rpc/support/redis-listener.js';
@@ -32,6 +33,7 @@ describe('the RPC app over HTTP: demo page, token and comments endpoints', () =>
     broadcasts = await listenToBroadcasts(redis.url);
     rpc = await startRpcWithHttp({
       JWT_SECRET: SECRET,
+      ANYCABLE_STREAMS_SECRET: 'demo-streams-secret',
       CABLE_URL: 'ws://127.0.0.1:8181/ws?x="<y>"',
       ANYCABLE_BROADCAST_ADAPTER: 'redis',
       ANYCABLE_REDIS_URL: redis.url,
@@ -76,14 +78,25 @@ describe('the RPC app over HTTP: demo page, token and comments endpoints', () =>
     assert.equal((await fetch(`${rpc.url}/demo.css`)).status, 200);
   });
 
-  test('POST /demo/token issues a 15-minute HS256 JWT whose sub is the user', async () => {
+  test('POST /demo/token issues a 15-minute HS256 JWT whose sub is the user and ext the gateway identifiers', async () => {
     const answer = await postJson(`${rpc.url}/demo/token`, { user: 'alice' });
     assert.equal(answer.status, 201);
     const payload = jwt.verify(answer.body.token as string, SECRET, { algorithms: ['HS256'] }) as jwt.JwtPayload;
     assert.equal(payload.sub, 'alice');
+    // The gateway's identification claim: the connection identifiers as AppConnection would give them.
+    assert.equal(payload.ext, '{"current_user_id":"alice","sid":null}');
     assert.equal(payload.exp! - payload.iat!, 900);
     assert.equal(answer.body.user, 'alice');
     assert.ok(Math.abs(Date.parse(answer.body.expires_at as string) / 1000 - payload.exp!) <= 1, `expires_at ${answer.body.expires_at} vs exp ${payload.exp}`);
+  });
+
+  test('GET /posts/:id/comments/stream answers the post stream signed with ANYCABLE_STREAMS_SECRET; 400 for a bad id', async () => {
+    const response = await fetch(`${rpc.url}/posts/42/comments/stream`);
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as { stream: string; signed_stream_name: string };
+    assert.equal(body.stream, 'comments:post:42');
+    assert.deepEqual(verifySignedStreamName(body.signed_stream_name, 'demo-streams-secret'), { ok: true, stream: 'comments:post:42' });
+    assert.equal((await fetch(`${rpc.url}/posts/${encodeURIComponent('a b')}/comments/stream`)).status, 400);
   });
 
   for (const [body, pattern] of [

@@ -1,5 +1,5 @@
 import { Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { CableModule } from '#libs/cable';
+import { CableModule, CableTokensModule } from '#libs/cable';
 import { BroadcastContext, BroadcastModule } from '#libs/broadcaster';
 import { AppConnection } from './app/app.connection.js';
 import { JwtAuthenticator } from './app/auth/jwt-authenticator.js';
@@ -29,6 +29,8 @@ export class RpcModule implements OnApplicationShutdown {
           sessionContext: BroadcastContext,
           ...(http?.httpRpc ? { httpRpc: http.httpRpc } : {}),
         }),
+        // Gateway tokens with the demo's JWT_SECRET; stream names with ANYCABLE_STREAMS_SECRET / ANYCABLE_SECRET.
+        CableTokensModule.forRoot({ jwtSecret: config.jwtSecret }),
         ...(http ? [DemoModule.register({ cableUrl: http.cableUrl, jwtSecret: config.jwtSecret })] : []),
       ],
       controllers: http ? [HealthController] : [],

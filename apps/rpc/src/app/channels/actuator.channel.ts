@@ -51,7 +51,8 @@ export class ActuatorChannel implements ChannelHandler<ActuatorParams, ActuatorS
     await this.broadcasts.broadcast(streamOf(id), {
       user: ctx.identifiers.current_user_id,
       message: data.message,
-      sid: ctx.identifiers.sid,
+      // A token-identified session has no sid identifier (no Connect ran): the gateway's session id then.
+      sid: ctx.identifiers.sid ?? ctx.sid,
     });
     ctx.state.spoken = (ctx.state.spoken ?? 0) + 1;
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { BadRequestException, Body, Controller, HttpCode, Logger, Param, Post, ServiceUnavailableException, UsePipes } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, Logger, Param, Post, ServiceUnavailableException, UsePipes } from '@nestjs/common';
 import { BroadcastService } from '#libs/broadcaster';
+import { StreamSigner } from '#libs/cable';
 import { readIdParam } from '../../app/channels/channel-params.js';
 import { commentsStreamOf } from '../../app/channels/comments.channel.js';
 import { demoValidation } from '../demo-validation.js';
@@ -16,7 +17,25 @@ import { CreateCommentRequest } from './create-comment.dto.js';
 export class CommentsController {
   private readonly logger = new Logger('Comments');
 
-  constructor(private readonly broadcasts: BroadcastService) {}
+  constructor(
+    private readonly broadcasts: BroadcastService,
+    private readonly signer: StreamSigner,
+  ) {}
+
+  /**
+   * `GET /posts/:id/comments/stream`: the post's comments stream, signed, for the page to follow with
+   * `{"channel":"$pubsub","signed_stream_name":…}` — no channel code, no RPC call on subscribe. 503
+   * without a streams secret (ANYCABLE_STREAMS_SECRET or ANYCABLE_SECRET): the page then uses the
+   * `comments` channel.
+   */
+  @Get(':id/comments/stream')
+  stream(@Param('id') id: string): { stream: string; signed_stream_name: string } {
+    const postId = readIdParam(id);
+    if (postId === undefined) throw new BadRequestException('the post id must be an integer or a string of up to 128 characters without spaces');
+    if (!this.signer.enabled) throw new ServiceUnavailableException('no streams secret: follow the comments channel instead');
+    const stream = commentsStreamOf(postId);
+    return { stream, signed_stream_name: this.signer.signStream(stream) };
+  }
 
   @Post(':id/comments')
   @HttpCode(201)

@@ -24,7 +24,12 @@ const page = {
 /** The cable URL with the user's token, read at every (re)connect. */
 function socketUrl() {
   const url = new URL(cableUrl);
-  if (page.token) url.searchParams.set('jwt_token', page.token);
+  // The same token twice: `jid` lets the gateway identify the connection with no Connect call (when it
+  // has the JWT secret); `jwt_token` is what the app's connection reads when Connect runs anyway.
+  if (page.token) {
+    url.searchParams.set('jid', page.token);
+    url.searchParams.set('jwt_token', page.token);
+  }
   return url.toString();
 }
 
@@ -202,16 +207,39 @@ element('speak-form').addEventListener('submit', (event) => {
 // ---------------------------------------------------------------------------------------------
 // Comments
 
-function followPost(postId) {
+/**
+ * The comments feed follows the post's signed stream (`$pubsub`: the gateway confirms it with no
+ * channel code and no RPC) when the app can sign one (GET /posts/:id/comments/stream), else the
+ * `comments` channel. The signed name is fetched once per post and reused on reconnects.
+ */
+async function commentsParams(postId) {
+  if (page.signedComments?.postId === postId) return page.signedComments.params;
+  let params = { channel: 'comments', post_id: postId };
+  try {
+    const response = await fetch(`/posts/${encodeURIComponent(postId)}/comments/stream`);
+    if (response.ok) params = { channel: '$pubsub', signed_stream_name: (await response.json()).signed_stream_name };
+  } catch {
+    // the app is unreachable: the comments channel (over RPC) is tried instead
+  }
+  page.signedComments = { postId, params };
+  return params;
+}
+
+async function followPost(postId) {
   page.comments?.unsubscribe();
+  page.comments = null;
   page.postId = postId;
   element('comments-feed').replaceChildren();
   setBadge('comments-status', 'connecting', `following post ${postId}…`);
+  const params = await commentsParams(postId);
+  // Another post was chosen, or the consumer was replaced, while the name was fetched.
+  if (page.postId !== postId || page.comments) return;
   page.comments = page.consumer.subscriptions.create(
-    { channel: 'comments', post_id: postId },
+    params,
     {
       connected() {
-        if (this === page.comments) setBadge('comments-status', 'connected', `following post ${postId}`);
+        const how = params.channel === '$pubsub' ? ' via a signed stream' : '';
+        if (this === page.comments) setBadge('comments-status', 'connected', `following post ${postId}${how}`);
         renderConnection();
       },
       disconnected() {
