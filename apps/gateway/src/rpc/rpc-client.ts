@@ -51,6 +51,9 @@ export class RpcClient implements CableRpc {
   /** The contract's own encoding of a Disconnect call, for the disconnect queue's overflow. */
   readonly disconnectCodec: DisconnectCodec;
   private readonly transport: RpcTransport;
+  /** Since when attempts get UNAVAILABLE (null: the RPC app answers): logged once per outage, not per call. */
+  private unavailableSince: number | null = null;
+  private failedDuringOutage = 0;
 
   constructor(
     private readonly config: RpcConfig,
@@ -102,16 +105,20 @@ export class RpcClient implements CableRpc {
       }
       let failure: AttemptFailure;
       try {
-        return (await this.transport.invoke(method, sid, request, deadline)) as T;
+        const response = (await this.transport.invoke(method, sid, request, deadline)) as T;
+        if (this.unavailableSince !== null) this.outageEnded();
+        return response;
       } catch (error) {
         failure = error as AttemptFailure;
       } finally {
         this.gate.release();
       }
       const code = typeof failure.code === 'number' ? failure.code : null;
+      if (code === GrpcStatus.UNAVAILABLE && this.unavailableSince === null) this.outageStarted(failure);
       const delay = retryDelayMs(code, attempt, deadline - Date.now());
       if (delay === null) {
         this.stats.rpcErrors++;
+        if (this.unavailableSince !== null) this.failedDuringOutage++;
         const kind = code === GrpcStatus.DEADLINE_EXCEEDED ? 'deadline' : 'grpc';
         const refusedUnrun = code === GrpcStatus.UNAVAILABLE || code === GrpcStatus.RESOURCE_EXHAUSTED;
         throw new RpcCallError(kind, `${method} failed after ${attempt + 1} attempt(s): ${failure.details || failure.message}`, code, !refusedUnrun);
@@ -120,5 +127,24 @@ export class RpcClient implements CableRpc {
       this.logger.debug({ sid, method, code: GrpcStatus[code ?? 0], delayMs: delay, attempt }, 'RPC call retried');
       await sleep(delay);
     }
+  }
+
+  /**
+   * One line per outage, not one per call: at 10,000 sessions a line per refused command means
+   * thousands of synchronous stdout writes per second, on which the gateway can stall.
+   */
+  private outageStarted(failure: AttemptFailure): void {
+    this.unavailableSince = Date.now();
+    this.failedDuringOutage = 0;
+    this.logger.warn(
+      { rpc: this.config.host, err: failure.details || failure.message, timeoutMs: this.config.requestTimeoutMs },
+      'RPC server unavailable: calls are retried until rpc_request_timeout, then refused',
+    );
+  }
+
+  private outageEnded(): void {
+    const downMs = Date.now() - (this.unavailableSince ?? Date.now());
+    this.logger.info({ rpc: this.config.host, downMs, callsFailed: this.failedDuringOutage }, 'RPC server answers again');
+    this.unavailableSince = null;
   }
 }

@@ -567,7 +567,8 @@ export class Session implements PingTarget {
       }, this.commandNotAfter);
     } catch (error) {
       const refusal = error instanceof RpcCallError && !error.mayHaveRun ? 'rpc_unavailable' : 'rpc_timeout';
-      this.log('warn', `${name} got no answer (${refusal}): refused`, { identifier, err: (error as Error).message });
+      // debug: the RPC client logs an outage once; a line per refused command would flood the log.
+      this.log('debug', `${name} got no answer (${refusal}): refused`, { identifier, err: (error as Error).message });
       return refusal;
     }
   }
