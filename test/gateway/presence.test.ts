@@ -126,6 +126,24 @@ describe('presence on one gateway (broker=memory)', () => {
     assert.deepEqual((info as { message: unknown }).message, { type: 'info', total: 1, records: [{ id: 'erin', info: { name: 'Erin' } }] });
   });
 
+  test('a session restored with ?sid= (broker=memory) re-joins silently: no leave, no second join', async () => {
+    const id = '{"channel":"Room","stream":"restore"}';
+    const watcher = await subscribed('watcher', id);
+    const fay = await subscribed('fay', id);
+    const welcome = fay.frames.find((f) => typeof f === 'object' && f.type === 'welcome') as { sid: string };
+    fay.send({ command: 'join', identifier: id, presence: { id: 'fay' } });
+    await waitFor(() => presenceEvents(watcher, id).length >= 1, 'join of fay');
+    fay.ws.terminate();
+    const restored = await raw(`fay&sid=${welcome.sid}`);
+    const restoredWelcome = restored.frames.find((f) => typeof f === 'object' && f.type === 'welcome') as { restored?: boolean; restored_ids?: string[] };
+    assert.equal(restoredWelcome.restored, true);
+    assert.deepEqual(restoredWelcome.restored_ids, [id]);
+    // What @anycable/web sends for each restored subscription it had joined.
+    restored.send({ command: 'join', identifier: id, presence: { id: 'fay' } });
+    await sleep(TTL_S * 1000 + 1500);
+    assert.deepEqual(presenceEvents(watcher, id), [{ type: 'join', id: 'fay' }], 'the restored session holds the id: no leave after the old one expired');
+  });
+
   test('the RPC app joins and leaves for the client (Command answer presence, anycable conformance perform_test)', async () => {
     const id = '{"channel":"Room","stream":"rpc"}';
     const watcher = await subscribed('2023', id);
