@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
+import { signStreamName } from '#libs/protocol';
+import { commentsStream } from '../demo-channel.js';
 import { freePort } from '../../../test/support/index.js';
 import { scriptBuilt, startNodeProcess } from './node-process.js';
 import type { Peer, PeerStartOptions, RunningPeer } from './peer.js';
@@ -28,6 +30,56 @@ export const gatewayPeer: Peer = {
   },
   start: startGateway,
 };
+
+/** The gateway's secret in the no-RPC connect mode (JWT identification and signed streams). */
+export const BENCH_GATEWAY_SECRET = 'bench-gateway-secret';
+
+/**
+ * The no-RPC connect mode: every client carries a gateway JWT (`?jid=`, identifiers in `ext`) and
+ * follows the comments stream through `$pubsub` with a signed name; no RPC app runs at all (the
+ * gateway's rpc_host is a port nobody listens on), so any RPC call would fail the run.
+ */
+export const gatewayNoRpcPeer: Peer = {
+  ...gatewayPeer,
+  title: 'our gateway, JWT + signed stream (no RPC)',
+  urlForUser: (url) => url,
+  start: startGatewayWithoutRpc,
+};
+
+/** The identifier the no-RPC clients subscribe with: the comments stream, signed. */
+export function signedCommentsIdentifier(): string {
+  return JSON.stringify({ channel: '$pubsub', signed_stream_name: signStreamName(commentsStream(), BENCH_GATEWAY_SECRET) });
+}
+
+async function startGatewayWithoutRpc(options: PeerStartOptions): Promise<RunningPeer> {
+  const port = await freePort();
+  const gateway = await startNodeProcess({
+    script: GATEWAY_SCRIPT,
+    name: 'gateway',
+    env: {
+      ANYCABLE_REDIS_URL: options.redisUrl,
+      ANYCABLE_BROADCAST_ADAPTER: 'redis',
+      ANYCABLE_HOST: '127.0.0.1',
+      ANYCABLE_PORT: String(port),
+      ANYCABLE_RPC_HOST: `127.0.0.1:${await freePort()}`,
+      ANYCABLE_SECRET: BENCH_GATEWAY_SECRET,
+    },
+    ready: /Gateway listening on/,
+    inspect: options.inspect,
+    cpuProfDir: options.cpuProfDir,
+  });
+  const token = jwt.sign({ ext: JSON.stringify({ user: 'bench' }) }, BENCH_GATEWAY_SECRET, { algorithm: 'HS256', expiresIn: 3600 });
+  return {
+    url: `ws://127.0.0.1:${port}/cable?jid=${token}`,
+    pid: gateway.pid,
+    inspectorUrl: gateway.inspectorUrl,
+    companions: [],
+    output: () => `--- gateway ---\n${gateway.process.output()}`,
+    stop: async () => {
+      await gateway.process.stop('SIGTERM', 15_000);
+    },
+  };
+}
 
 async function startGateway(options: PeerStartOptions): Promise<RunningPeer> {
   const rpcHost = `127.0.0.1:${await freePort()}`;

@@ -20,6 +20,13 @@ export function computeRatios(results: ScenarioResults, { withTargets = true }: 
       { metric: 'p50 latency', read: (r) => r.latencyMs.p50, lowerIsBetter: true },
     ]),
     ...ratiosOf('connect', results.connect, [{ metric: 'connections/s', read: (r) => r.connectionsPerSecond, lowerIsBetter: false }]),
+    // The no-RPC mode (JWT + signed stream): the target is within 1.3x of the ws floor.
+    ...ratiosOf(
+      'connect',
+      results.connect,
+      [{ metric: 'connections/s, JWT + signed stream (no RPC)', read: (r) => r.connectionsPerSecond, lowerIsBetter: false, targets: { ws: '≥ 0.77' } }],
+      'norpc',
+    ),
     ...ratiosOf('idle', results.idle, [
       { metric: 'RSS per connection as-is', read: (r) => r.asIsRssPerConnectionKB, lowerIsBetter: true },
       { metric: 'RSS per connection after GC', read: (r) => r.rssPerConnectionKB, lowerIsBetter: true },
@@ -29,8 +36,9 @@ export function computeRatios(results: ScenarioResults, { withTargets = true }: 
   return withTargets ? ratios : ratios.map(({ target: _target, ...ratio }) => ratio);
 }
 
-function ratiosOf<R extends PeerMeasurement>(scenario: Ratio['scenario'], results: R[] | undefined, specs: MetricSpec<R>[]): Ratio[] {
-  const gateway = results?.find((result) => result.peer === 'gateway' && !result.error);
+function ratiosOf<R extends PeerMeasurement>(scenario: Ratio['scenario'], results: R[] | undefined, specs: MetricSpec<R>[], variant?: string): Ratio[] {
+  // Without a variant: the gateway's first (default) measurement.
+  const gateway = results?.find((result) => result.peer === 'gateway' && !result.error && (variant === undefined ? result.variant !== 'norpc' : result.variant === variant));
   if (!results || !gateway) return [];
   const ratios: Ratio[] = [];
   for (const spec of specs) {
