@@ -77,6 +77,7 @@ export async function startGatewayCluster(broker: GatewayBroker, redisUrl: strin
       publisher,
       restart: (index, signal) => nodes[index]!.restart(signal),
       output: () => [...nodes.map((node) => node.output()), `--- rpc ---\n${rpc.process.output().slice(-2000)}`].join('\n'),
+      logs: () => [...nodes.map((node) => node.logs()), `--- rpc ---\n${rpc.process.output()}`].join('\n'),
       stop: stopAll,
     };
   } catch (error) {

@@ -26,7 +26,10 @@ export interface ReliabilityCluster {
   readonly publisher: ReliabilityPublisher;
   /** Stops node `index` with `signal` and starts it again on the same port; resolves when it is ready. */
   restart(index: number, signal: NodeJS.Signals): Promise<void>;
+  /** The last lines of every node, for error messages. */
   output(): string;
+  /** Everything the nodes printed (kept up to ~1 MB each), written beside the results. */
+  logs(): string;
   stop(): Promise<void>;
 }
 
@@ -53,6 +56,10 @@ export class RestartableNode {
 
   output(): string {
     return `--- ${this.options.name} ---\n${(this.log + this.current.output()).slice(-4000)}`;
+  }
+
+  logs(): string {
+    return `--- ${this.options.name} ---\n${this.log}${this.current.output()}`;
   }
 
   async stop(): Promise<void> {

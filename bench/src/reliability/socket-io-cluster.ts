@@ -39,6 +39,7 @@ export async function startSocketIoCluster(redisUrl: string): Promise<Reliabilit
     publisher: { publish: (data) => publisher.publish(room, data), close: () => publisher.close() },
     restart: (index, signal) => nodes[index]!.restart(signal),
     output: () => nodes.map((node) => node.output()).join('\n'),
+    logs: () => nodes.map((node) => node.logs()).join('\n'),
     stop: async () => {
       await publisher.close().catch(() => undefined);
       await Promise.all(nodes.map((node) => node.stop()));

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { publishOnSchedule } from '../broadcast-publisher.js';
 import type { BenchOptions, GatewayBroker } from '../cli-options.js';
 import { onInterrupt } from '../cleanup.js';
@@ -63,11 +65,19 @@ export const reliabilityScenario: Scenario<ReliabilityResult> = {
       context.progress.update(`${label}: stopping`);
       await workers?.stop();
       forgetWorkers();
+      writeLogs(context, peer, variant, cluster.logs());
       await cluster.stop();
       forgetCluster();
     }
   },
 };
+
+/** The nodes' output beside the results: <out>/logs/<label>-<peer>-<variant>.log. */
+function writeLogs(context: ScenarioContext, peer: Peer, variant: string, text: string): void {
+  const dir = join(context.options.outDir, 'logs');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${context.options.label}-${peer.id}-${variant.replace(/[^\w.-]+/g, '_')}.log`), text);
+}
 
 /** The measured setup's name in tables. */
 export function titleOf(peer: Peer, variant: string): string {
