@@ -49,4 +49,10 @@ test('$pubsub routing: signed, public only with public_streams, whisper only wit
   assert.equal(open.resolve(signedId).kind, 'reject', 'no streams secret: signed names are refused');
   const turboId = JSON.stringify({ channel: 'Turbo::StreamsChannel', signed_stream_name: signStreamName('gid://app/Post/1:comments', 'turbo') });
   assert.deepEqual(open.resolve(turboId), { kind: 'confirm', stream: 'gid://app/Post/1:comments', whisper: false, presence: false });
+
+  // CableReady::Stream carries its signed name in `identifier` (cable_ready's stream_from helper).
+  const cableReady = new StreamChannels({ secret: SECRET, publicStreams: false, whisper: false, presence: true, turboSecret: null, cableReadySecret: 'cr' });
+  const crId = JSON.stringify({ channel: 'CableReady::Stream', identifier: signStreamName('room:1', 'cr') });
+  assert.deepEqual(cableReady.resolve(crId), { kind: 'confirm', stream: 'room:1', whisper: false, presence: false });
+  assert.equal(cableReady.resolve(JSON.stringify({ channel: 'CableReady::Stream', identifier: signStreamName('room:1', SECRET) })).kind, 'reject');
 });
