@@ -38,6 +38,11 @@ export class SseStream {
     return this.response.status;
   }
 
+  /** The events but pings (they come at any time, from ping_interval). */
+  get withoutPings(): SseEvent[] {
+    return this.events.filter((event) => event.event !== 'ping');
+  }
+
   /** The events of type `type` ('' = plain messages). */
   ofType(type: string): SseEvent[] {
     return this.events.filter((event) => event.event === type);
