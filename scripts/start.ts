@@ -131,11 +131,27 @@ function printBanner(plan: LaunchPlan): void {
     `  Gateway       ${plan.cableUrl}  (health: ${plan.gateway.healthUrl})`,
     `  RPC app       gRPC on ${plan.rpcHost}`,
     `  Broadcasting  ${plan.broadcasting}`,
+    ...broadcastLines(plan),
+    plan.metricsUrl
+      ? `  Metrics       ${plan.metricsUrl}  (Prometheus)`
+      : '  Metrics       off (ANYCABLE_METRICS_HTTP=/metrics serves Prometheus metrics on the gateway)',
     ...(plan.generated.length > 0 ? [`  Made up for this run: ${plan.generated.join(', ')} (set them to choose your own)`] : []),
     '  Press Ctrl-C to stop.',
     '',
   ];
   for (const line of lines) say(line);
+}
+
+/** With http broadcasting: the key and a curl that publishes a comment to the demo's post 42. */
+function broadcastLines(plan: LaunchPlan): string[] {
+  const http = plan.httpBroadcast;
+  if (!http) return [];
+  const key = http.generatedKey ?? '<your ANYCABLE_BROADCAST_KEY>';
+  const body = JSON.stringify({ stream: 'comments:post:42', data: JSON.stringify({ author: 'curl', body: 'hello from curl' }) });
+  return [
+    http.generatedKey ? `                key made up for this run: ${http.generatedKey}` : '                key: your ANYCABLE_BROADCAST_KEY (or derived from ANYCABLE_SECRET)',
+    `                try: curl -X POST ${http.url} -H 'Authorization: Bearer ${key}' -d '${body}'`,
+  ];
 }
 
 function describe(exit: AppExit): string {

@@ -18,6 +18,10 @@ export interface LaunchPlan {
   broadcasting: string;
   /** Secrets made up for this run because none was given (names only), for the banner. */
   generated: string[];
+  /** With http broadcasting: where to POST publications and the bearer key made up for this run (null: the user's own, not printed). */
+  httpBroadcast: { url: string; generatedKey: string | null } | null;
+  /** The gateway's Prometheus endpoint when ANYCABLE_METRICS_HTTP is set (on the main port unless ANYCABLE_METRICS_PORT), else null. */
+  metricsUrl: string | null;
 }
 
 export const DEFAULT_GATEWAY_HOST = '127.0.0.1';
@@ -80,16 +84,19 @@ export function planLaunch(env: Env, secret: () => string = randomSecret): Launc
   gatewayEnv.ANYCABLE_BROADCAST_ADAPTER = adapter;
   rpcEnv.ANYCABLE_BROADCAST_ADAPTER = adapter;
   let broadcasting = adapter;
+  let httpBroadcast: LaunchPlan['httpBroadcast'] = null;
   if (adapter === 'http') {
     const broadcastPort = readPort('ANYCABLE_HTTP_BROADCAST_PORT', value('ANYCABLE_HTTP_BROADCAST_PORT'), gatewayPort);
     const broadcastPath = value('ANYCABLE_HTTP_BROADCAST_PATH') ?? '/_broadcast';
     const broadcastUrl = value('ANYCABLE_HTTP_BROADCAST_URL') ?? `http://${hostForUrl(gatewayHost, true)}:${broadcastPort}${broadcastPath}`;
     rpcEnv.ANYCABLE_HTTP_BROADCAST_URL = broadcastUrl;
+    let generatedKey: string | null = null;
     if (!value('ANYCABLE_BROADCAST_KEY') && !value('ANYCABLE_SECRET')) {
-      const key = generate('ANYCABLE_BROADCAST_KEY');
-      gatewayEnv.ANYCABLE_BROADCAST_KEY = key;
-      rpcEnv.ANYCABLE_BROADCAST_KEY = key;
+      generatedKey = generate('ANYCABLE_BROADCAST_KEY');
+      gatewayEnv.ANYCABLE_BROADCAST_KEY = generatedKey;
+      rpcEnv.ANYCABLE_BROADCAST_KEY = generatedKey;
     }
+    httpBroadcast = { url: broadcastUrl, generatedKey };
     broadcasting = `http → ${broadcastUrl}`;
   }
 
@@ -101,6 +108,8 @@ export function planLaunch(env: Env, secret: () => string = randomSecret): Launc
     rpcHost,
     broadcasting,
     generated,
+    httpBroadcast,
+    metricsUrl: metricsUrlOf(value('ANYCABLE_METRICS_HTTP'), value('ANYCABLE_METRICS_PORT'), gatewayHost, gatewayPort),
   };
 
   function generate(name: string): string {
@@ -131,4 +140,11 @@ function hostForUrl(host: string, betweenProcesses = false): string {
   const bare = host.replace(/^\[(.*)\]$/, '$1');
   if (bare === '0.0.0.0' || bare === '::') return betweenProcesses ? '127.0.0.1' : 'localhost';
   return bare.includes(':') ? `[${bare}]` : bare;
+}
+
+/** The gateway's metrics endpoint as the launcher's env configures it (metrics_http, metrics_port). */
+function metricsUrlOf(path: string | undefined, port: string | undefined, gatewayHost: string, gatewayPort: number): string | null {
+  if (!path) return null;
+  const metricsPort = port && Number(port) > 0 ? Number(port) : gatewayPort;
+  return `http://${hostForUrl(gatewayHost, true)}:${metricsPort}${path.startsWith('/') ? path : `/${path}`}`;
 }

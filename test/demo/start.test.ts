@@ -1,4 +1,5 @@
 import { after, describe, test } from 'node:test';
+import { execSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { freePort, startProcess, type RunningProcess } from '../support/index.js';
@@ -60,6 +61,16 @@ describe('npm start (dist/scripts/start.js)', () => {
     const page = await (await fetch(`http://127.0.0.1:${ports.http}/`)).text();
     assert.match(page, new RegExp(`<meta name="action-cable-url" content="ws://127\\.0\\.0\\.1:${ports.gateway}/cable">`));
     await runDemoScenario({ cableUrl: `ws://127.0.0.1:${ports.gateway}/cable`, httpUrl: `http://127.0.0.1:${ports.http}` });
+
+    // The banner's made-up broadcast key and its curl work as printed; another key is refused.
+    assert.match(output, /Metrics {7}off \(ANYCABLE_METRICS_HTTP=\/metrics/);
+    const key = /key made up for this run: (\S+)/.exec(output)?.[1];
+    const curl = /try: (curl -X POST .*)$/m.exec(output)?.[1];
+    assert.ok(key && curl, 'the banner prints the broadcast key and a curl');
+    assert.ok(curl.includes(`Authorization: Bearer ${key}`));
+    const status = (command: string): string => execSync(`${command} -s -o /dev/null -w '%{http_code}'`, { encoding: 'utf8' });
+    assert.equal(status(curl), '201');
+    assert.equal(status(curl.replace(key, 'not-the-key')), '401');
 
     assert.equal(await launcher.stop('SIGINT', 60_000), 0, launcher.output().slice(-3000));
     assert.match(launcher.output(), /gateway exited with code 0, RPC app exited with code 0/);
