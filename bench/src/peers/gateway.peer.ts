@@ -28,7 +28,7 @@ export const gatewayPeer: Peer = {
     const missing = [GATEWAY_SCRIPT, RPC_SCRIPT].filter((script) => !scriptBuilt(script));
     return missing.length ? `${missing.join(' and ')} missing: build the apps first (npm run build)` : undefined;
   },
-  start: startGateway,
+  start: (options) => startGateway(options, 'grpc'),
 };
 
 /** The gateway's secret in the no-RPC connect mode (JWT identification and signed streams). */
@@ -81,9 +81,27 @@ async function startGatewayWithoutRpc(options: PeerStartOptions): Promise<Runnin
   };
 }
 
-async function startGateway(options: PeerStartOptions): Promise<RunningPeer> {
-  const rpcHost = `127.0.0.1:${await freePort()}`;
+/** Bearer secret of the HTTP RPC peer (both sides). */
+const BENCH_HTTP_RPC_SECRET = 'bench-http-rpc-secret';
+
+/**
+ * The same gateway and RPC app, talking anycable-go's RPC over HTTP (`rpc_host=http://…/_anycable`,
+ * served by the RPC app's own HTTP server) instead of gRPC.
+ */
+export const gatewayHttpRpcPeer: Peer = {
+  ...gatewayPeer,
+  id: 'gateway-http',
+  title: 'our gateway, RPC over HTTP',
+  start: (options) => startGateway(options, 'http'),
+};
+
+async function startGateway(options: PeerStartOptions, transport: 'grpc' | 'http'): Promise<RunningPeer> {
+  const grpcHost = `127.0.0.1:${await freePort()}`;
+  const httpPort = await freePort();
   const port = await freePort();
+  const overHttp = transport === 'http';
+  const rpcHost = overHttp ? `http://127.0.0.1:${httpPort}/_anycable` : grpcHost;
+  const httpRpc: Record<string, string> = overHttp ? { RPC_HTTP_PORT: String(httpPort), ANYCABLE_HTTP_RPC_MOUNT_PATH: '/_anycable', ANYCABLE_HTTP_RPC_SECRET: BENCH_HTTP_RPC_SECRET } : {};
   const broadcasting = { ANYCABLE_REDIS_URL: options.redisUrl, ANYCABLE_BROADCAST_ADAPTER: 'redis' };
   // Both start at once (the gateway dials the RPC app on the first Connect, as anycable-go does):
   // start-up is most of a short run's time.
@@ -91,14 +109,20 @@ async function startGateway(options: PeerStartOptions): Promise<RunningPeer> {
     startNodeProcess({
       script: RPC_SCRIPT,
       name: 'rpc',
-      env: { ...broadcasting, ANYCABLE_RPC_HOST: rpcHost, JWT_SECRET: BENCH_JWT_SECRET },
+      env: { ...broadcasting, ...httpRpc, ANYCABLE_RPC_HOST: grpcHost, JWT_SECRET: BENCH_JWT_SECRET },
       ready: /RPC server listening on/,
       cpuProfDir: options.cpuProfDir && join(options.cpuProfDir, 'rpc'),
     }),
     startNodeProcess({
       script: GATEWAY_SCRIPT,
       name: 'gateway',
-      env: { ...broadcasting, ANYCABLE_HOST: '127.0.0.1', ANYCABLE_PORT: String(port), ANYCABLE_RPC_HOST: rpcHost },
+      env: {
+        ...broadcasting,
+        ANYCABLE_HOST: '127.0.0.1',
+        ANYCABLE_PORT: String(port),
+        ANYCABLE_RPC_HOST: rpcHost,
+        ...(overHttp ? { ANYCABLE_HTTP_RPC_SECRET: BENCH_HTTP_RPC_SECRET } : {}),
+      },
       ready: /Gateway listening on/,
       inspect: options.inspect,
       cpuProfDir: options.cpuProfDir,

@@ -1,8 +1,8 @@
 /** The servers a run compares, each started as a real process on this machine. */
-export type PeerId = 'gateway' | 'socketio' | 'ws';
+export type PeerId = 'gateway' | 'gateway-http' | 'socketio' | 'ws';
 
 /** Every peer, in the order runs measure and report them. */
-export const PEER_IDS: readonly PeerId[] = ['gateway', 'socketio', 'ws'];
+export const PEER_IDS: readonly PeerId[] = ['gateway', 'gateway-http', 'socketio', 'ws'];
 
 /** The wire protocol the load clients speak to a peer. */
 export type ClientProtocolName = 'action-cable' | 'socket-io';

@@ -1,7 +1,7 @@
 import type { LatencySummary } from '../statistics.js';
 import type { BenchReport, PeerMeasurement, Ratio } from './results.js';
 
-const PEER_TITLES: Record<string, string> = { gateway: 'our gateway', socketio: 'Socket.IO + redis-adapter', ws: 'bare ws (floor)' };
+const PEER_TITLES: Record<string, string> = { gateway: 'our gateway', 'gateway-http': 'our gateway, RPC over HTTP', socketio: 'Socket.IO + redis-adapter', ws: 'bare ws (floor)' };
 
 /** The run as markdown: machine, command, headline ratios, then one table per scenario. */
 export function renderMarkdown(report: BenchReport, descriptions: Record<string, string>): string {
