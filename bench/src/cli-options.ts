@@ -3,8 +3,8 @@ import { REPO_ROOT } from '../../test/support/index.js';
 import { PEER_IDS, type PeerId } from './peers/peer.js';
 
 /** The measurements a run can make. */
-export type ScenarioName = 'broadcast' | 'connect' | 'idle' | 'rpc' | 'reliability' | 'deploy';
-export const SCENARIO_NAMES: readonly ScenarioName[] = ['broadcast', 'connect', 'idle', 'rpc', 'reliability', 'deploy'];
+export type ScenarioName = 'broadcast' | 'connect' | 'idle' | 'rpc' | 'reliability' | 'deploy' | 'storm';
+export const SCENARIO_NAMES: readonly ScenarioName[] = ['broadcast', 'connect', 'idle', 'rpc', 'reliability', 'deploy', 'storm'];
 /**
  * What `all` runs: the throughput and memory scenarios at one size. `reliability` is named on its
  * own: it has its own client count and two-node clusters.

@@ -19,6 +19,7 @@ import { broadcastScenario } from './scenarios/broadcast.scenario.js';
 import { connectScenario } from './scenarios/connect.scenario.js';
 import { idleScenario } from './scenarios/idle.scenario.js';
 import { reliabilityScenario, titleOf } from './scenarios/reliability.scenario.js';
+import { stormScenario } from './scenarios/storm.scenario.js';
 import { rpcScenario } from './scenarios/rpc.scenario.js';
 import { deployScenario } from './scenarios/deploy.scenario.js';
 import type { Scenario } from './scenarios/scenario.js';
@@ -31,6 +32,7 @@ const SCENARIOS: { [K in ScenarioName]: Scenario<NonNullable<ScenarioResults[K]>
   rpc: rpcScenario,
   reliability: reliabilityScenario,
   deploy: deployScenario,
+  storm: stormScenario,
 };
 
 /** Sockets a process needs beyond its clients (Redis, IPC, files, inspector). */
@@ -112,6 +114,8 @@ function summaryLine(name: ScenarioName, result: PeerMeasurement): string {
       const restore = r.restoreMs as { p50: number; p99: number } | undefined;
       return `exactly once ${String(r.exactlyOncePercent)}%, ${String(r.duplicates)} duplicates, ${String(r.outOfOrder)} out of order, ${String(r.lost)} lost; restore p50 ${restore?.p50} ms, p99 ${restore?.p99} ms`;
     },
+    storm: () =>
+      `${String(r.back)}/${String(r.subscribed)} back ${String(r.sigtermToBackSeconds)} s after SIGTERM (${String(r.readyToBackSeconds)} s after ready); RPC app CPU ${String(r.rpcCpuMsPerClient)} ms/client`,
   };
   return `${text[name]()}${result.error ? ` — ${result.error.split('\n')[0]}` : ''}`;
 }

@@ -8,9 +8,9 @@ import type { BenchReport } from '../../bench/src/report/results.js';
 
 // The benchmark's smoke mode: every scenario against every peer with a few hundred clients, so the
 // tool cannot rot. It checks that results are well formed and complete, never how fast anything was.
-const PEERS = ['gateway', 'socketio', 'ws'];
+const PEERS = ['gateway', 'gateway-http', 'socketio', 'ws'];
 
-test('npm run bench -- all --quick measures every peer in every scenario and writes the report', { timeout: 240_000 }, async (t) => {
+test('npm run bench -- all --quick measures every peer in every scenario and writes the report', { timeout: 360_000 }, async (t) => {
   const outDir = mkdtempSync(join(tmpdir(), 'bench-quick-'));
   t.after(() => rmSync(outDir, { recursive: true, force: true }));
   const bench = startProcess(process.execPath, ['dist/bench/src/cli.js', 'all', '--quick', '--out', outDir], {}, 'bench');
@@ -43,11 +43,16 @@ test('npm run bench -- all --quick measures every peer in every scenario and wri
     assert.equal(result.subscribed, result.clients, `connect ${result.peer}: every client subscribed`);
     assert.ok(result.connectionsPerSecond > 0);
     assert.equal(result.connectMs.count, result.clients);
+    for (const cpu of result.cpu) assert.ok(cpu.cpuMs >= 0 && Number.isFinite(cpu.msPerConnection), `connect ${result.peer}: CPU of ${cpu.name} read`);
+  }
+  for (const id of ['gateway', 'gateway-http']) {
+    assert.deepEqual(connect?.find((result) => result.peer === id)?.cpu.map((c) => c.name), [id, 'rpc'], `connect ${id}: CPU of the gateway and its RPC app`);
   }
   for (const result of idle ?? []) {
     assert.equal(result.stillOpen, result.clients, `idle ${result.peer}: every client held`);
     assert.ok(result.baselineRssBytes > 0 && result.rssBytes > 0, `idle ${result.peer}: RSS read`);
     assert.ok(Number.isFinite(result.rssPerConnectionKB) && Number.isFinite(result.heapPerConnectionKB));
+    assert.ok(result.baselineAsIsRssBytes > 0 && result.asIsRssBytes > 0 && Number.isFinite(result.asIsRssPerConnectionKB), `idle ${result.peer}: RSS as-is read`);
   }
   assert.deepEqual(idle?.find((result) => result.peer === 'gateway')?.companions.map((c) => c.name), ['rpc']);
   for (const result of rpc ?? []) {
@@ -57,7 +62,7 @@ test('npm run bench -- all --quick measures every peer in every scenario and wri
   }
   assert.deepEqual(
     report.ratios.filter((ratio) => ratio.scenario === 'broadcast' && ratio.metric === 'p99 latency').map((ratio) => ratio.versus),
-    ['socketio', 'ws'],
+    ['gateway-http', 'socketio', 'ws'],
     'headline ratios of the gateway to each peer',
   );
   assert.equal(report.machine.cores > 0, true);
@@ -66,6 +71,24 @@ test('npm run bench -- all --quick measures every peer in every scenario and wri
   const svg = readFileSync(chart, 'utf8');
   assert.match(svg, /^<svg[\s\S]*<\/svg>$/);
   for (const title of broadcast?.map((result) => result.title) ?? []) assert.ok(svg.includes(title), `chart names ${title}`);
+});
+
+test('npm run bench -- storm: every client comes back after the gateway restarts, with the RPC app CPU read', { timeout: 240_000 }, async (t) => {
+  const outDir = mkdtempSync(join(tmpdir(), 'bench-storm-'));
+  t.after(() => rmSync(outDir, { recursive: true, force: true }));
+  const bench = startProcess(process.execPath, ['dist/bench/src/cli.js', 'storm', '--quick', '--connections', '60', '--peers', 'gateway,ws', '--out', outDir], {}, 'bench');
+  t.after(() => bench.stop('SIGTERM', 20_000));
+  const exit = await new Promise<number | null>((resolve) => bench.child.once('exit', (code) => resolve(code)));
+  assert.equal(exit, 0, `bench exited with ${exit}:\n${bench.output().slice(-6000)}`);
+  const report = JSON.parse(readFileSync(join(outDir, 'quick-storm.json'), 'utf8')) as BenchReport;
+  const results = report.results.storm ?? [];
+  assert.deepEqual(results.map((result) => `${result.peer} ${result.variant}`), ['gateway plain'], 'the ws floor has no restart to measure');
+  const [storm] = results;
+  assert.equal(storm.error, undefined);
+  assert.equal(storm.subscribed, 60);
+  assert.equal(storm.back, 60, 'every client subscribed again');
+  assert.ok(storm.sigtermToBackSeconds > 0 && storm.sigtermToBackSeconds >= storm.readyToBackSeconds);
+  assert.ok(storm.rpcCpuMs > 0, 'the storm cost the RPC app CPU (Connect + subscribe again)');
 });
 
 test('bench refuses bad options with a clear message and exit code 2', async () => {

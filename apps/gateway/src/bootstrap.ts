@@ -69,7 +69,13 @@ export async function bootstrap(config: GatewayConfig): Promise<void> {
   pings.start();
   const cableServer = adapter.cableServer;
   const stats = app.get(GatewayStats);
-  new MemoryCompactor(config.ws.gcAfterChurn, () => ({ accepted: stats.connectionsTotal, open: cableServer.connectionCount })).start();
+  new MemoryCompactor(
+    config.ws.gcAfterChurn,
+    () => ({ accepted: stats.connectionsTotal, open: cableServer.connectionCount }),
+    undefined,
+    undefined,
+    (churn, tookMs) => logger.info({ churn, tookMs, rssMiB: Math.round(process.memoryUsage.rss() / 2 ** 20) }, 'connection burst over: full GC (gc_after_churn)'),
+  ).start();
 
   const address = app.getHttpServer().address() as AddressInfo;
   // The ready line is printed whatever log_level says: scripts and tests wait for it.

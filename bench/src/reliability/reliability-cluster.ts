@@ -54,6 +54,11 @@ export class RestartableNode {
     this.current = (await startNodeProcess(this.options)).process;
   }
 
+  /** The running process's pid (a new one after each restart). */
+  get pid(): number | undefined {
+    return this.current.child.pid;
+  }
+
   output(): string {
     return `--- ${this.options.name} ---\n${(this.log + this.current.output()).slice(-4000)}`;
   }

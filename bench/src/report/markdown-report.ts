@@ -106,6 +106,19 @@ export function renderMarkdown(report: BenchReport, descriptions: Record<string,
     }
     lines.push('');
   }
+  if (results.storm) {
+    lines.push(...section('storm', descriptions, ['clients back', 'SIGTERM → all back (s)', 'ready → all back (s)', 'restart (s)', 'RPC app CPU ms (per client)', 'new gateway CPU ms/client']));
+    for (const r of results.storm) {
+      if (r.back === undefined) {
+        lines.push(failedRow(r, 6).replace(/^\| [^|]+/, `| ${r.title}`));
+        continue;
+      }
+      lines.push(
+        `| ${r.title}${r.error ? ' ⚠' : ''} | ${r.back}/${r.subscribed} | ${r.sigtermToBackSeconds} | ${r.readyToBackSeconds} | ${r.restartSeconds} | ${r.rpcCpuMs} (${r.rpcCpuMsPerClient}) | ${r.gatewayCpuMsPerClient} |`,
+      );
+    }
+    lines.push('');
+  }
   const loads = Object.values(results).flat().flatMap((r: PeerMeasurement) => r.loadAverage ?? []);
   if (loads.length) {
     lines.push(`Machine 1-minute load average during the measurements: ${Math.min(...loads)}–${Math.max(...loads)} on ${report.machine.cores} cores (the run itself accounts for part of it: the server, the load workers, Redis).`, '');

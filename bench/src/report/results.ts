@@ -150,6 +150,26 @@ export interface DeployResult extends PeerMeasurement {
   outcomeMs: LatencySummary;
 }
 
+export interface StormResult extends PeerMeasurement {
+  variant: string;
+  clients: number;
+  /** Clients subscribed before the restart. */
+  subscribed: number;
+  /** Clients live (subscribed again) at the end. */
+  back: number;
+  /** SIGTERM → every client subscribed again (-1: not all came back). */
+  sigtermToBackSeconds: number;
+  /** The new gateway's ready line → every client subscribed again. */
+  readyToBackSeconds: number;
+  /** SIGTERM → the new gateway ready (graceful shutdown + start-up). */
+  restartSeconds: number;
+  /** CPU the RPC app used from SIGTERM until every client was back (/proc). */
+  rpcCpuMs: number;
+  rpcCpuMsPerClient: number;
+  /** CPU the new gateway process used from its ready line until every client was back. */
+  gatewayCpuMsPerClient: number;
+}
+
 export interface ScenarioResults {
   deploy?: DeployResult[];
   broadcast?: BroadcastResult[];
@@ -157,6 +177,7 @@ export interface ScenarioResults {
   idle?: IdleResult[];
   rpc?: RpcResult[];
   reliability?: ReliabilityResult[];
+  storm?: StormResult[];
 }
 
 /** A headline number: our gateway against one peer on one metric. */

@@ -7,8 +7,12 @@ export interface ConnectionCounts {
   readonly open: number;
 }
 
-/** How long the connection counts must stay still before collecting (a storm is over). */
-export const COMPACT_QUIET_MS = 2_000;
+/**
+ * How long the connection counts must stay still before collecting (a storm is over). Long enough
+ * that an overloaded gateway stalling mid-storm (every attempt waiting on RPC) does not collect
+ * early and then miss the end of the storm.
+ */
+export const COMPACT_QUIET_MS = 5_000;
 /** How often the counts are read. */
 const CHECK_EVERY_MS = 500;
 
@@ -35,6 +39,7 @@ export class MemoryCompactor {
     private readonly counts: () => ConnectionCounts,
     private readonly collect: () => void = fullGarbageCollection(),
     private readonly now: () => number = Date.now,
+    private readonly onCollected: (churn: number, tookMs: number) => void = () => undefined,
   ) {}
 
   start(): void {
@@ -65,7 +70,9 @@ export class MemoryCompactor {
     if (opened + closed < this.churn || now - this.stillSince < COMPACT_QUIET_MS) return;
     this.atLastCollection = counts;
     this.collections++;
+    const started = this.now();
     this.collect();
+    this.onCollected(opened + closed, this.now() - started);
   }
 }
 
