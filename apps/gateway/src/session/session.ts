@@ -557,6 +557,10 @@ export class Session implements PingTarget {
    * unsubscribe has no answer to give, the subscription is gone already).
    */
   private async command(name: CommandName, identifier: string, data: string, istate: StringMap | null): Promise<CommandResponse | CommandRefusal> {
+    // Only a message counts its deadline from its arrival. A subscribe waits its turn behind the Connect
+    // calls of a connect storm (its deadline from its first attempt, as before): refusing it there would
+    // lose a subscription that Action Cable clients do not ask for again (seen at 10,000 connections).
+    const notAfter = name === 'message' ? this.commandNotAfter : undefined;
     try {
       return await this.context.rpc.command(this.sid, {
         command: name,
@@ -564,7 +568,7 @@ export class Session implements PingTarget {
         connection_identifiers: this.identifiers,
         data,
         env: this.envWith(istate),
-      }, this.commandNotAfter);
+      }, notAfter);
     } catch (error) {
       const refusal = error instanceof RpcCallError && !error.mayHaveRun ? 'rpc_unavailable' : 'rpc_timeout';
       // debug: the RPC client logs an outage once; a line per refused command would flood the log.
