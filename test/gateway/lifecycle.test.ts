@@ -67,7 +67,7 @@ describe('gateway lifecycle, configuration and access rules', () => {
       [{}, ['--rpc_concurrency=0'], /option rpc_concurrency \(from --rpc_concurrency\): must be >= 1/],
       [{ ANYCABLE_DISCONNECT_MODE: 'sometimes' }, [], /disconnect_mode.*auto, always, never/],
       [{ ANYCABLE_BROADCAST_ADAPTER: 'kafka' }, [], /broadcast_adapter.*unknown adapter "kafka"/],
-      [{ ANYCABLE_BROKER: 'redis' }, [], /option broker \(from ANYCABLE_BROKER\): must be one of none, memory/],
+      [{ ANYCABLE_BROKER: 'kafka' }, [], /option broker \(from ANYCABLE_BROKER\): must be one of none, memory, redis, nats/],
       [{}, ['--no_such_flag=1'], /unknown option --no_such_flag/],
     ];
     for (const [env, args, message] of cases) {

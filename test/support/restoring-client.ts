@@ -11,6 +11,19 @@ export const EXT_PROTOCOL = 'actioncable-v1-ext-json';
 type Frame = Record<string, unknown>;
 const isFrame = (frame: ReceivedFrame): frame is Frame => typeof frame === 'object';
 
+/** Asserts `received` is 1..count, each once, in order; else says what is wrong (duplicates, missing, out of order). */
+export function assertExactlyOnce(received: readonly number[], count: number): void {
+  const expected = Array.from({ length: count }, (_, i) => i + 1);
+  if (received.length === count && received.every((n, i) => n === expected[i])) return;
+  const seen = new Set<number>();
+  const duplicates = received.filter((n) => seen.has(n) || !seen.add(n));
+  const missing = expected.filter((n) => !seen.has(n));
+  const outOfOrder = received.flatMap((n, i) => (i > 0 && n < received[i - 1]! ? [`${received[i - 1]}→${n}`] : []));
+  assert.fail(
+    `not exactly once in order: ${received.length} received for ${count}; duplicates ${JSON.stringify(duplicates.slice(0, 20))}, missing ${JSON.stringify(missing.slice(0, 20))}, out of order ${JSON.stringify(outOfOrder.slice(0, 20))}`,
+  );
+}
+
 /** Posts publications `{"n":i}` to a gateway's HTTP broadcast endpoint, one after the other, until stopped. */
 export class SequencePublisher {
   sent = 0;
@@ -98,13 +111,7 @@ export class RestoringClient {
 
   /** Asserts it got 1..count, each once, in order. */
   assertExactlyOnce(count: number): void {
-    const expected = Array.from({ length: count }, (_, i) => i + 1);
-    if (this.received.length === count && this.received.every((n, i) => n === expected[i])) return;
-    const seen = new Set<number>();
-    const duplicates = this.received.filter((n) => seen.has(n) || !seen.add(n));
-    const missing = expected.filter((n) => !seen.has(n));
-    const outOfOrder = this.received.filter((n, i) => i > 0 && n < this.received[i - 1]!).length;
-    assert.fail(`not exactly once in order: ${this.received.length} received for ${count}; duplicates ${JSON.stringify(duplicates.slice(0, 20))}, missing ${JSON.stringify(missing.slice(0, 20))}, out of order ${outOfOrder}`);
+    assertExactlyOnce(this.received, count);
   }
 
   close(): void {

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { BroadcastDispatcher } from './broadcast/broadcast-dispatcher.js';
 import { BroadcastIntakes, createBroadcastIntakes } from './broadcast/broadcast-intakes.js';
-import { createBroker } from './broker/create-broker.js';
+import { createBroker, isSharedBroker } from './broker/create-broker.js';
 import { CableGateway } from './cable.gateway.js';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { BROKER, GATEWAY_CONFIG, GATEWAY_LOGGER, METRICS_REGISTRY } from './gateway.tokens.js';
@@ -112,13 +112,18 @@ export class GatewayModule {
         },
         {
           provide: BroadcastDispatcher,
-          useFactory: (hub: Hub, sessions: SessionService, stats: GatewayStats) => new BroadcastDispatcher(hub, sessions, logger, stats, broker),
+          useFactory: (hub: Hub, sessions: SessionService, stats: GatewayStats) => new BroadcastDispatcher(hub, sessions, logger, stats, {
+              broker,
+              distributed: isSharedBroker(config.broker.name),
+              maxPending: config.broker.maxPending,
+              reorderMs: config.broker.reorderMs,
+            }),
           inject: [Hub, SessionService, GatewayStats],
         },
         {
           provide: BroadcastIntakes,
           useFactory: (dispatcher: BroadcastDispatcher, hub: Hub, stats: GatewayStats, presence: PresenceTracker, whispers: WhisperPublisher) => {
-            const intakes = createBroadcastIntakes(config, { local: dispatcher, interest: hub, stats, logger });
+            const intakes = createBroadcastIntakes(config, { local: dispatcher, sharedBroker: isSharedBroker(config.broker.name), interest: hub, stats, logger });
             presence.publishThrough(intakes.publisher.sink, intakes.publisher.relayed);
             whispers.attach(intakes.publisher.sink);
             return intakes;

@@ -55,7 +55,7 @@ export function decodeBroadcast(raw: string): DecodeResult {
   const items = Array.isArray(parsed) ? parsed : [parsed];
   const messages: BroadcastMessage[] = [];
   for (const [index, item] of items.entries()) {
-    const decoded = decodeItem(item);
+    const decoded = decodeBroadcastItem(item);
     if (typeof decoded === 'string') {
       return { ok: false, error: Array.isArray(parsed) ? `item ${index}: ${decoded}` : decoded };
     }
@@ -64,7 +64,11 @@ export function decodeBroadcast(raw: string): DecodeResult {
   return { ok: true, messages };
 }
 
-function decodeItem(item: unknown): BroadcastMessage | string {
+/**
+ * Decodes one already-parsed publication or remote command (an item of a payload); a string says
+ * what is wrong with it. For transports that wrap a message in an envelope of their own.
+ */
+export function decodeBroadcastItem(item: unknown): BroadcastMessage | string {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) {
     return 'a publication must be a JSON object';
   }

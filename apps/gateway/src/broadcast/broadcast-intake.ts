@@ -1,11 +1,4 @@
 import type { BroadcastMessage, DecodeResult } from '#libs/protocol';
-import type { StreamPosition } from '../broker/broker.js';
-
-/**
- * Told each message once it is delivered here, with the position the broker gave it (null: not
- * stored, or a remote command), in delivery order: how the relay passes positions on.
- */
-export type DeliveredListener = (message: BroadcastMessage, position: StreamPosition | null) => void;
 
 /** Where intakes hand what they receive; implemented by the gateway's BroadcastDispatcher. */
 export interface BroadcastSink {
@@ -14,9 +7,9 @@ export interface BroadcastSink {
    * decodeBroadcast) and delivers it in order. Never throws: a bad payload is counted, logged
    * with `source`, and returned as `{ ok: false, error }` (the http intake answers 422 with it).
    */
-  deliverPayload(payload: string, source: string, delivered?: DeliveredListener): DecodeResult;
+  deliverPayload(payload: string, source: string): DecodeResult;
   /** Delivers already decoded messages, in order. */
-  deliverMessages(messages: readonly BroadcastMessage[], source: string, delivered?: DeliveredListener): void;
+  deliverMessages(messages: readonly BroadcastMessage[], source: string): void;
 }
 
 /**

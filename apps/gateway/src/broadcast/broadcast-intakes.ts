@@ -4,18 +4,21 @@ import type { BroadcastAdapterName, GatewayConfig } from '../config/gateway-conf
 import type { GatewayLogger } from '../log/logger.js';
 import type { GatewayStats } from '../metrics/gateway-stats.js';
 import type { BroadcastIntake, BroadcastSink } from './broadcast-intake.js';
+import type { BroadcastDispatcher } from './broadcast-dispatcher.js';
 import { HttpIntake } from './http.intake.js';
 import { NatsIntake } from './nats.intake.js';
 import { NatsPubsubTransport } from './pubsub/nats-pubsub.transport.js';
 import { RedisPubsubTransport } from './pubsub/redis-pubsub.transport.js';
-import { StreamRelay, type RelayedSink, type StreamInterestSource } from './pubsub/stream-relay.js';
+import { StreamRelay, type StreamInterestSource } from './pubsub/stream-relay.js';
 import { RedisPubSubIntake } from './redis-pubsub.intake.js';
 import { RedisStreamIntake } from './redis-stream.intake.js';
 
 /** What the broadcast side needs from the rest of the gateway. */
 export interface BroadcastParts {
-  /** Delivers to this gateway's sessions (the BroadcastDispatcher). */
-  readonly local: RelayedSink;
+  /** Delivers to this gateway's sessions. */
+  readonly local: Pick<BroadcastDispatcher, 'deliverPayload' | 'deliverMessages' | 'deliverTaken' | 'deliverRelayed' | 'unstored'>;
+  /** The broker is shared by the gateways (redis, nats): fan-out intakes' publications are then not registered. */
+  readonly sharedBroker: boolean;
   /** The hub: which streams have local subscribers. */
   readonly interest: StreamInterestSource;
   readonly stats: GatewayStats;
@@ -50,13 +53,22 @@ export function createBroadcastIntakes(config: GatewayConfig, parts: BroadcastPa
       broadcast.pubsub === 'redis' ? new RedisPubsubTransport(broadcast.redisUrl, parts.logger) : new NatsPubsubTransport(broadcast.natsServers, parts.logger);
     relay = new StreamRelay(transport, parts.local, parts.interest, nodeId, broadcast.pubsubMaxPending, parts.logger, parts.stats);
   }
-  return new BroadcastIntakes(intakes, parts.local, relay, nodeId, parts.logger);
+  // Fan-out intakes reach every gateway: under a shared broker none may register (it would store each publication once per gateway).
+  const fanoutSink = parts.sharedBroker ? parts.local.unstored : parts.local;
+  if (parts.sharedBroker && intakes.some((intake) => intake.fanout)) {
+    parts.logger.warn(
+      { intakes: intakes.filter((intake) => intake.fanout).map((intake) => intake.name) },
+      'every gateway receives these intakes\' publications: they are delivered without positions and not stored in the broker (use http or redisx with pubsub for reliable streams)',
+    );
+  }
+  return new BroadcastIntakes(intakes, fanoutSink, parts.local, relay, nodeId, parts.logger);
 }
 
 /** Starts and stops every intake of the gateway, and the relay between gateways. */
 export class BroadcastIntakes {
   constructor(
     private readonly intakes: readonly BroadcastIntake[],
+    private readonly fanoutSink: BroadcastSink,
     private readonly local: BroadcastSink,
     private readonly relay: StreamRelay | null,
     readonly nodeId: string,
@@ -85,7 +97,7 @@ export class BroadcastIntakes {
       this.logger.info({ intakes: single }, 'no pubsub configured: publications taken by this gateway reach only its own clients');
     }
     // Fan-out intakes reach every gateway by themselves; the others go through the relay.
-    await Promise.all(this.intakes.map((intake) => intake.start(intake.fanout ? this.local : (this.relay ?? this.local))));
+    await Promise.all(this.intakes.map((intake) => intake.start(intake.fanout ? this.fanoutSink : (this.relay ?? this.local))));
     this.logger.info({ nodeId: this.nodeId, intakes: this.names, pubsub: this.relay?.name ?? 'none' }, 'Broadcast intakes started');
   }
 

@@ -5,9 +5,9 @@ import type { GatewayLogger } from '../log/logger.js';
 /** One publication waiting for its position (or behind one that is). */
 interface Waiting {
   readonly publication: Publication;
+  readonly forward: PositionedDelivery | undefined;
   position: StreamPosition | null;
   settled: boolean;
-  readonly delivered: ((publication: Publication, position: StreamPosition | null) => void) | undefined;
 }
 
 /** Hands a publication, with its position or null, to the hub. */
@@ -41,25 +41,17 @@ export class StreamSequencer {
 
   /**
    * Registers `publication` (unless `store` is false) and delivers it in its stream's order;
-   * `delivered` is told once it is, with its position.
+   * `forward` (the relay to the other gateways) gets it first, with its position, in that order too.
    */
-  push(publication: Publication, store: boolean, delivered?: PositionedDelivery): void {
-    this.enqueue(publication, store && this.inFlight < this.maxPending ? this.log.register(publication.stream, publication.data) : null, delivered);
-  }
-
-  /** Delivers a publication another gateway registered, with the position it got there, in its stream's order. */
-  pushRegistered(publication: Publication, position: StreamPosition | null): void {
-    this.enqueue(publication, position, undefined);
-  }
-
-  private enqueue(publication: Publication, registered: StreamPosition | null | Promise<StreamPosition | null>, delivered: PositionedDelivery | undefined): void {
+  push(publication: Publication, store: boolean, forward?: PositionedDelivery): void {
     const queue = this.waiting.get(publication.stream);
+    const registered = store && this.inFlight < this.maxPending ? this.log.register(publication.stream, publication.data) : null;
     if (!queue && !(registered instanceof Promise)) {
+      forward?.(publication, registered);
       this.deliver(publication, registered);
-      delivered?.(publication, registered);
       return;
     }
-    const entry: Waiting = { publication, position: null, settled: !(registered instanceof Promise), delivered };
+    const entry: Waiting = { publication, forward, position: null, settled: !(registered instanceof Promise) };
     if (registered instanceof Promise) {
       this.inFlight++;
       registered.then(
@@ -88,10 +80,10 @@ export class StreamSequencer {
     if (!queue) return;
     let delivered = 0;
     while (delivered < queue.length && queue[delivered]!.settled) {
-      const entry = queue[delivered]!;
+      const { publication, position, forward } = queue[delivered]!;
       delivered++;
-      this.deliver(entry.publication, entry.position);
-      entry.delivered?.(entry.publication, entry.position);
+      forward?.(publication, position);
+      this.deliver(publication, position);
     }
     if (delivered === queue.length) this.waiting.delete(stream);
     else queue.splice(0, delivered);

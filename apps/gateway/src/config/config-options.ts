@@ -51,7 +51,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   option('ssl_key', 'string', '', 'SSL private key path'),
   // broadcasting
   option('broadcast_adapter', 'string', '', 'Broadcast adapters, comma-separated: redis, http, redisx, nats (default: redis when redis_url is set, else http)'),
-  option('broker', 'string', 'none', 'Broker engine (stream history, session cache): none, memory (this gateway only) or nats (NATS JetStream, shared by the gateways)'),
+  option('broker', 'string', 'none', 'Broker engine (stream history, session cache): none, memory (this gateway only), redis (Redis Streams and keys) or nats (NATS JetStream), the last two shared by the gateways'),
   option('pubsub', 'string', '', 'Pub/sub between gateways for http/redisx publications: redis, nats, none (default: redis when redis_url is set, else none)'),
   option('pubsub_max_pending', 'int', '10000', 'Re-publications waiting for the pub/sub server at most; more are dropped, counted and logged (extension)'),
   option('redis_channel', 'string', '__anycable__', 'Redis channel (or redisx stream) for broadcasts'),
@@ -61,6 +61,9 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   option('history_ttl', 'int', '300', 'Stream history TTL in seconds (broker)'),
   option('sessions_ttl', 'int', '300', 'Session cache TTL in seconds (broker)'),
   option('history_hold_milliseconds', 'int', '5000', "How long a restored subscription's live messages wait for the client's history request (ms, extension)"),
+  option('broker_timeout_milliseconds', 'int', '2000', "One call to the broker's server (redis) at most; past it the publication goes out without a position, history is refused (ms, extension)"),
+  option('broker_max_pending', 'int', '10000', 'Publications waiting for the broker to register them at most; past it they go out without a position (extension)'),
+  option('broker_reorder_milliseconds', 'int', '100', "How long a stream's publication waits for an earlier offset relayed by another gateway (ms, 0 = no wait, extension)"),
   option('history_hold_size', 'int', '1000', 'Live messages held per session while its history answer is prepared; past it they are sent as they are (extension)'),
   option('presence_ttl', 'int', '15', 'Seconds a session that disconnected without leaving stays in presence sets (broker)'),
   option('http_presence_path', 'string', '/presence', 'GET <path>/<stream> answers the stream\'s presence set, guarded by the broadcast key (extension)'),

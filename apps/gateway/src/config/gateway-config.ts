@@ -170,7 +170,7 @@ export interface StreamsConfig {
   cableReadySecret: string | null;
 }
 
-export type BrokerName = 'none' | 'memory' | 'nats';
+export type BrokerName = 'none' | 'memory' | 'redis' | 'nats';
 
 /**
  * `broker`: `memory` keeps stream history and a session cache in this process (anycable-go's
@@ -205,6 +205,22 @@ export interface BrokerConfig {
   presenceHttpPath: string;
   /** Presence webhooks (`presence_webhook_url` '' = off; secret; max pending, 1000: a few seconds of a busy site's joins). */
   presenceWebhook: { url: string; secret: string; maxPending: number };
+  /**
+   * One call to a networked broker's server (`broker_timeout_milliseconds`, 2,000): past it the
+   * operation counts as failed (a publication goes out without a position, history is refused).
+   */
+  timeoutMs: number;
+  /**
+   * Registrations waiting for a networked broker at once (`broker_max_pending`, 10,000: a few
+   * seconds of a busy gateway's publications); past it publications go out without a position.
+   */
+  maxPending: number;
+  /**
+   * How long a stream's publication waits for an earlier offset still on its way from another
+   * gateway (`broker_reorder_milliseconds`, 100: a pub/sub hop takes about a millisecond; 0 = no
+   * wait), so subscribers get each stream in offset order whichever gateway registered what.
+   */
+  reorderMs: number;
 }
 
 /** Server-Sent Events (anycable-go's `sse`, `sse_path`). */

@@ -147,6 +147,9 @@ test('broker: none by default, memory with its history and session cache bounds'
     presenceMaxInfoBytes: 4096,
     presenceHttpPath: '/presence',
     presenceWebhook: { url: '', secret: '', maxPending: 1000 },
+    timeoutMs: 2000,
+    maxPending: 10_000,
+    reorderMs: 100,
   });
   assert.deepEqual(
     config(['--history_limit=5', '--sessions_ttl=2', '--history_hold_size=9', '--presence_ttl=3'], {
@@ -166,6 +169,9 @@ test('broker: none by default, memory with its history and session cache bounds'
       presenceMaxInfoBytes: 100,
       presenceHttpPath: '/presence',
       presenceWebhook: { url: '', secret: '', maxPending: 1000 },
+      timeoutMs: 2000,
+      maxPending: 10_000,
+      reorderMs: 100,
     },
   );
   refused(['--presence_ttl=0'], {}, 'presence_ttl', /must be >= 1/);
@@ -187,7 +193,7 @@ test('sse: off by default at /events; sse_path must be a free path', () => {
 });
 
 test('unsupported features refuse to start; compatibility knobs are accepted and listed', () => {
-  refused([], { ANYCABLE_BROKER: 'redis' }, 'broker', /must be one of none, memory/);
+  refused([], { ANYCABLE_BROKER: 'kafka' }, 'broker', /must be one of none, memory, redis, nats/);
   refused(['--embed_nats'], {}, 'embed_nats', /not implemented yet/);
   refused(['--turbo_streams'], {}, 'turbo_streams', /needs turbo_streams_secret, streams_secret or secret/);
   assert.deepEqual(config([], { ANYCABLE_BROKER: 'none', ANYCABLE_NORPC: 'false' }).broadcast.adapters, ['http']);

@@ -137,7 +137,7 @@ export function buildConfig(options: ReadonlyMap<string, RawOption>): GatewayCon
     noauth: publicMode || read.bool('noauth'),
     streams: streamsConfig(read, secret, publicMode),
     broker: {
-      name: read.oneOf<BrokerName>('broker', ['none', 'memory', 'nats']),
+      name: read.oneOf<BrokerName>('broker', ['none', 'memory', 'redis', 'nats']),
       historyLimit: read.int('history_limit', 1, 100_000),
       historyTtlMs: read.int('history_ttl', 1) * 1000,
       sessionsTtlMs: read.int('sessions_ttl', 1) * 1000,
@@ -151,6 +151,9 @@ export function buildConfig(options: ReadonlyMap<string, RawOption>): GatewayCon
         maxPending: read.int('presence_webhook_max_pending', 1),
       },
       presenceHttpPath: pathOption(read, 'http_presence_path').replace(/\/+$/, '') || '/presence',
+      timeoutMs: read.int('broker_timeout_milliseconds', 1),
+      maxPending: read.int('broker_max_pending', 1),
+      reorderMs: read.int('broker_reorder_milliseconds', 0),
     },
     sse: { enabled: read.bool('sse'), path: ssePath },
     ignoredOptions: read.explicitIgnored(),

@@ -50,6 +50,11 @@ export class Hub {
     return this.streams.keys();
   }
 
+  /** True while `stream` has at least one subscriber here. */
+  isFollowed(stream: string): boolean {
+    return this.streams.has(stream);
+  }
+
   get streamCount(): number {
     return this.streams.size;
   }

@@ -1,5 +1,6 @@
 import type { HistoryRequest } from '#libs/protocol';
 import type { HistoryRead, PublicationLog, StreamPosition } from '../broker/broker.js';
+import type { MissedMessage } from './live-delivery.js';
 import { broadcastPrefixOf, encodeStreamMessage, messageJsonOf } from '../protocol/server-frame.encoder.js';
 
 /**
@@ -40,4 +41,18 @@ export async function answerHistory(log: PublicationLog, identifier: string, str
     if (last >= 0) covered.set(stream, { epoch: read.epoch, offset: last });
   }
   return { ok: true, frames, covered };
+}
+
+/**
+ * The messages of `stream` after `after`, as frames of the subscription `identifier`: what a
+ * subscription whose live frames skipped some offsets missed. Null when the broker refuses.
+ */
+export async function missedAfter(log: PublicationLog, identifier: string, stream: string, after: StreamPosition): Promise<MissedMessage[] | null> {
+  const read = await log.historyFrom(stream, after);
+  if (!read.ok) return null;
+  const prefix = broadcastPrefixOf(identifier);
+  return read.entries.map((entry) => ({
+    offset: entry.offset,
+    text: encodeStreamMessage(prefix, messageJsonOf(entry.data), stream, { epoch: read.epoch, offset: entry.offset }),
+  }));
 }

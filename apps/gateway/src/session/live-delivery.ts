@@ -25,31 +25,42 @@ interface HeldFrame {
 /** The highest position a history answer sent, per stream of one subscription. */
 export type CoveredPositions = ReadonlyMap<string, StreamPosition>;
 
-/** What `onOverflow` / `onTimeout` report. */
+/** What `onHoldEnded` reports. */
 export type HoldEnd = 'overflow' | 'timeout';
 
+/** A missed message fetched to fill a gap: its offset and its frame as JSON text. */
+export interface MissedMessage {
+  readonly offset: number;
+  readonly text: string;
+}
+
 /**
- * A session's live broadcasts on their way to its socket, made exactly-once around history
- * answers (anycable-go sends live frames before the history answer, so a restored client sees
- * some twice and out of order):
- * - a subscription asking for history (after a restore, or `history` on subscribe / as a
- *   command) has its live frames held until the answer is written;
- * - the answer says how far it went per stream; held frames it covered are dropped, the others
- *   follow it in order, and later frames it covered (a slower gateway's relay) are dropped too.
- * The common case (nothing held, no history asked) is one check and a direct write.
+ * Fetches the messages of `stream` after `after`, encoded for the subscription `identifier`;
+ * null when the broker cannot answer (the gap is then skipped).
  */
+export type GapFiller = (identifier: string, stream: string, after: StreamPosition) => Promise<readonly MissedMessage[] | null>;
+
+/** What the client of one subscription has of one stream since a history answer: the last position written. */
+interface Continuity {
+  epoch: string;
+  offset: number;
+  /** Frames waiting while a gap is fetched from the broker (null: no fetch under way). */
+  waiting: HeldFrame[] | null;
+}
+
 export class LiveDelivery implements HubSubscriber {
   /** Subscriptions whose live frames are held: waiting for the client's command, or for the answer. */
   private held: Map<string, 'awaiting-command' | 'answering'> | null = null;
   private queue: HeldFrame[] = [];
-  /** Per subscription, per stream: the last position a history answer sent (later duplicates are dropped). */
-  private covered: Map<string, Map<string, StreamPosition>> | null = null;
+  /** Per subscription, per stream: the last position written since a history answer. */
+  private covered: Map<string, Map<string, Continuity>> | null = null;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly socket: SessionSocket,
     private readonly options: LiveDeliveryOptions,
     private readonly onHoldEnded: (reason: HoldEnd, released: number) => void,
+    private readonly fill: GapFiller,
   ) {}
 
   get sid(): string {
@@ -67,8 +78,7 @@ export class LiveDelivery implements HubSubscriber {
       if (this.queue.length > this.options.maxHeld) this.releaseAll('overflow');
       return true;
     }
-    if (this.isCovered(identifier, stream, position)) return false;
-    return this.socket.sendFrame(frame);
+    return this.pass({ frame, identifier, stream, position });
   }
 
   /** Restored subscriptions: hold their live frames until the client asks for history (or `holdMs`). */
@@ -92,22 +102,26 @@ export class LiveDelivery implements HubSubscriber {
    */
   answered(identifier: string, covered: CoveredPositions): void {
     if (covered.size > 0) {
-      const known = (this.covered ??= new Map()).get(identifier);
-      if (known) for (const [stream, position] of covered) known.set(stream, position);
-      else this.covered.set(identifier, new Map(covered));
+      const known = (this.covered ??= new Map()).get(identifier) ?? new Map<string, Continuity>();
+      this.covered.set(identifier, known);
+      for (const [stream, { epoch, offset }] of covered) {
+        const current = known.get(stream);
+        if (current && current.epoch === epoch && current.offset >= offset) continue;
+        known.set(stream, { epoch, offset, waiting: current?.waiting ?? null });
+      }
     }
     if (!this.held?.delete(identifier)) return;
     const kept: HeldFrame[] = [];
-    for (const held of this.queue) {
-      if (held.identifier !== identifier) kept.push(held);
-      else if (!this.isCovered(identifier, held.stream, held.position)) this.socket.sendFrame(held.frame);
-    }
+    const released: HeldFrame[] = [];
+    for (const held of this.queue) (held.identifier === identifier ? released : kept).push(held);
     this.queue = kept;
     this.settle();
+    for (const held of released) this.pass(held);
   }
 
   /** The subscription is gone: forget its holds and coverage. */
   forget(identifier: string): void {
+    for (const continuity of this.covered?.get(identifier)?.values() ?? []) continuity.waiting = null;
     this.covered?.delete(identifier);
     if (this.covered?.size === 0) this.covered = null;
     if (!this.held?.delete(identifier)) return;
@@ -118,15 +132,69 @@ export class LiveDelivery implements HubSubscriber {
   /** The session closed: drop everything held. */
   dispose(): void {
     this.held = null;
+    for (const streams of this.covered?.values() ?? []) for (const continuity of streams.values()) continuity.waiting = null;
     this.covered = null;
     this.queue = [];
     this.clearTimer();
   }
 
-  private isCovered(identifier: string, stream: string, position: StreamPosition | null): boolean {
-    if (!position) return false;
-    const last = this.covered?.get(identifier)?.get(stream);
-    return last !== undefined && last.epoch === position.epoch && position.offset <= last.offset;
+  /**
+   * Writes a frame that is not held: straight through unless its subscription's stream is
+   * continuous since a history answer (then duplicates are dropped and gaps fetched). False when
+   * not written now.
+   */
+  private pass(held: HeldFrame): boolean {
+    const continuity = held.position ? this.covered?.get(held.identifier)?.get(held.stream) : undefined;
+    if (!continuity || !held.position) return this.socket.sendFrame(held.frame);
+    const { epoch, offset } = held.position;
+    if (continuity.waiting) {
+      continuity.waiting.push(held);
+      if (continuity.waiting.length > this.options.maxHeld) this.flushWaiting(continuity, 'overflow');
+      return true;
+    }
+    if (epoch !== continuity.epoch) {
+      // Another epoch: the stream's history started over (expired, or its store lost it); follow the new one.
+      continuity.epoch = epoch;
+      continuity.offset = offset;
+      return this.socket.sendFrame(held.frame);
+    }
+    if (offset <= continuity.offset) return false;
+    if (offset === continuity.offset + 1) {
+      continuity.offset = offset;
+      return this.socket.sendFrame(held.frame);
+    }
+    continuity.waiting = [held];
+    this.fill(held.identifier, held.stream, { epoch: continuity.epoch, offset: continuity.offset }).then(
+      (missed) => this.filled(continuity, missed),
+      () => this.filled(continuity, null),
+    );
+    return true;
+  }
+
+  /** The gap's messages came (or not): write those still missing, then what waited, in order. */
+  private filled(continuity: Continuity, missed: readonly MissedMessage[] | null): void {
+    if (!continuity.waiting) return; // disposed, or flushed meanwhile
+    const before = continuity.waiting[0]!.position!.offset;
+    for (const message of missed ?? []) {
+      if (message.offset <= continuity.offset || message.offset >= before) continue;
+      this.socket.sendText(message.text);
+      continuity.offset = message.offset;
+    }
+    this.flushWaiting(continuity, null);
+  }
+
+  /** Writes what waited behind a gap in order (skipping duplicates); a gap still there is jumped. */
+  private flushWaiting(continuity: Continuity, reason: HoldEnd | null): void {
+    const waiting = continuity.waiting ?? [];
+    continuity.waiting = null;
+    for (const held of waiting) {
+      const offset = held.position!.offset;
+      if (held.position!.epoch === continuity.epoch && offset <= continuity.offset) continue;
+      continuity.epoch = held.position!.epoch;
+      continuity.offset = offset;
+      this.socket.sendFrame(held.frame);
+    }
+    if (reason) this.onHoldEnded(reason, waiting.length);
   }
 
   /** `holdMs` passed: subscriptions whose client never asked for history get their frames. */

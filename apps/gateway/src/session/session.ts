@@ -26,7 +26,7 @@ import type { SessionSnapshot } from '../broker/broker.js';
 import type { EncodedOnce } from '../transport/frame-encoder.js';
 import type { SessionSocket } from '../transport/session-socket.js';
 import type { InvalidFrame } from '../transport/cable-ws.adapter.js';
-import { answerHistory } from './history-answer.js';
+import { answerHistory, missedAfter } from './history-answer.js';
 import { LiveDelivery, type HoldEnd } from './live-delivery.js';
 import { CommandInbox, type QueuedCommand } from './command-inbox.js';
 import type { PingTarget } from './ping-scheduler.js';
@@ -88,7 +88,9 @@ export class Session implements PingTarget {
     private readonly context: SessionContext,
   ) {
     const { historyHoldMs, historyHoldSize } = context.options;
-    this.delivery = new LiveDelivery(socket, { holdMs: historyHoldMs, maxHeld: historyHoldSize }, (reason, released) => this.holdEnded(reason, released));
+    this.delivery = new LiveDelivery(socket, { holdMs: historyHoldMs, maxHeld: historyHoldSize }, (reason, released) => this.holdEnded(reason, released), (identifier, stream, after) =>
+      missedAfter(context.broker, identifier, stream, after),
+    );
     this.presence = new SessionPresence(
       {
         sid: socket.sid,

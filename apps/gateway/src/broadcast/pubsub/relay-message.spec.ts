@@ -14,16 +14,18 @@ test('a relayed message decodes as the message itself and starts with its origin
   assert.deepEqual(decodeBroadcast(encodeRelayed(command, 'node-A')), { ok: true, messages: [command] });
 });
 
-test('a registered publication is relayed with its epoch and offset, and read back with them', () => {
+test('a registered publication is relayed with its epoch and offset, and read back with them (anycable-go spellings too)', () => {
   const publication = { stream: 's', data: '"x"' };
   const relayed = encodeRelayed(publication, 'node-A', { epoch: 'E1', offset: 7 });
   assert.deepEqual(JSON.parse(relayed), { origin: 'node-A', stream: 's', data: '"x"', epoch: 'E1', offset: 7 });
   assert.deepEqual(decodeRelayed(relayed), { ok: true, message: publication, position: { epoch: 'E1', offset: 7 } });
   assert.deepEqual(decodeRelayed(encodeRelayed(publication, 'node-A')), { ok: true, message: publication, position: null });
-  for (const odd of ['{"stream":"s","data":"1","epoch":"","offset":1}', '{"stream":"s","data":"1","epoch":"E","offset":-1}', '{"stream":"s","data":"1","epoch":"E","offset":"1"}']) {
+  assert.deepEqual(decodeRelayed('{"stream":"s","data":"\\"x\\"","Offset":42,"Epoch":"G"}'), { ok: true, message: publication, position: { epoch: 'G', offset: 42 } });
+  for (const odd of ['{"stream":"s","data":"1","epoch":"","offset":1}', '{"stream":"s","data":"1","epoch":"E","offset":-1}', '{"stream":"s","data":"1","epoch":"E","offset":"1"}', '{"stream":"s","data":"1","Offset":0,"Epoch":""}']) {
     assert.equal((decodeRelayed(odd) as { position: unknown }).position, null, odd);
   }
   assert.equal(decodeRelayed('[{"stream":"a","data":"1"},{"stream":"b","data":"2"}]').ok, false, 'one message per relay');
+  assert.equal(decodeRelayed('{"stream":1}').ok, false);
   assert.equal(decodeRelayed('nope').ok, false);
 });
 

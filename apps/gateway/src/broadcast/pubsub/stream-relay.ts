@@ -1,16 +1,12 @@
-import { isRemoteCommand, type BroadcastMessage, type DecodeResult } from '#libs/protocol';
+import { decodeBroadcast, isRemoteCommand, type BroadcastMessage, type DecodeResult } from '#libs/protocol';
+import type { StreamPosition } from '../../broker/broker.js';
 import type { StreamInterestListener } from '../../hub/stream-interest.js';
 import type { GatewayLogger } from '../../log/logger.js';
 import type { GatewayStats } from '../../metrics/gateway-stats.js';
-import type { StreamPosition } from '../../broker/broker.js';
-import type { BroadcastSink, DeliveredListener } from '../broadcast-intake.js';
+import type { BroadcastSink } from '../broadcast-intake.js';
+import type { RelaySink } from '../broadcast-dispatcher.js';
 import type { PubsubTransport } from './pubsub-transport.js';
 import { encodeRelayed, relayPrefixOf } from './relay-message.js';
-
-/** The local side of the relay: delivers what intakes take, and what other gateways relayed (the dispatcher). */
-export interface RelayedSink extends BroadcastSink {
-  deliverRelayed(payload: string): void;
-}
 
 /** Where the relay learns which streams this gateway follows (the hub). */
 export interface StreamInterestSource {
@@ -23,11 +19,6 @@ export interface StreamInterestSource {
  * the publication here, then relays it through the pub/sub layer to the other gateways, which
  * deliver it too. This gateway skips its own echo (it delivered already), so no subscriber gets a
  * publication twice. Remote commands go to the command channel every gateway follows.
- *
- * Positions: a publication is registered with the broker once, here, and relayed once it is
- * delivered, with the epoch and offset it got; the other gateways deliver it with that position
- * and never register it (anycable-go docs/broker.md: the broker registers, the pub/sub
- * re-transmits registered messages). So every gateway shows the same offset for a message.
  *
  * Per-stream channels: the relay subscribes to a stream's channel when the hub says the stream
  * got its first local subscriber, and unsubscribes when it lost its last, so a gateway receives
@@ -48,7 +39,7 @@ export class StreamRelay implements BroadcastSink, StreamInterestListener {
 
   constructor(
     private readonly transport: PubsubTransport,
-    private readonly local: RelayedSink,
+    private readonly local: RelaySink,
     private readonly interest: StreamInterestSource,
     private readonly nodeId: string,
     private readonly maxPending: number,
@@ -84,15 +75,21 @@ export class StreamRelay implements BroadcastSink, StreamInterestListener {
   }
 
   deliverPayload(payload: string, source: string): DecodeResult {
-    return this.local.deliverPayload(payload, source, this.relayDelivered);
+    const decoded = decodeBroadcast(payload);
+    if (decoded.ok) this.deliverMessages(decoded.messages, source);
+    // A malformed payload: the local sink counts and logs it (and answers the same error).
+    else return this.local.deliverPayload(payload, source);
+    return decoded;
   }
 
+  /**
+   * Delivers here, then relays: remote commands at once, publications once registered (with their
+   * position when the broker is shared), in each stream's registration order.
+   */
   deliverMessages(messages: readonly BroadcastMessage[], source: string): void {
-    this.local.deliverMessages(messages, source, this.relayDelivered);
+    this.local.deliverTaken(messages, source, (publication, position) => this.relay(publication, position));
+    for (const message of messages) if (isRemoteCommand(message)) this.relay(message, null);
   }
-
-  /** Relays each message once it is delivered here, with its position (in delivery order). */
-  private readonly relayDelivered: DeliveredListener = (message, position) => this.relay(message, position);
 
   private relay(message: BroadcastMessage, position: StreamPosition | null): void {
     if (!this.running) return;
@@ -135,6 +132,6 @@ export class StreamRelay implements BroadcastSink, StreamInterestListener {
   /** A relay from the pub/sub layer: another gateway's (delivered here), or this one's echo (skipped). */
   private receive(payload: string): void {
     if (payload.startsWith(this.ownPrefix)) return;
-    this.local.deliverRelayed(payload);
+    this.local.deliverRelayed(payload, 'pubsub');
   }
 }
