@@ -1,6 +1,7 @@
 /**
  * Presence across two gateways on a shared broker: the set and its events are the same on both.
- * Real @anycable/web clients and raw clients, a private NATS with JetStream (broker=nats, pubsub=nats),
+ * Real @anycable/web clients and raw clients, a private NATS with JetStream (broker=nats, pubsub=nats) or a
+ * private Redis (broker=redis, pubsub=redis),
  * a scripted gRPC server standing in for the RPC app (support/presence-script.ts).
  */
 import assert from 'node:assert/strict';
@@ -11,12 +12,12 @@ import { waitFor } from '../support/ports.js';
 import { PRESENCE_SCRIPT } from '../support/presence-script.js';
 import { EXT, presenceEvents, sleep, watchPresence, type PresenceFrame } from '../support/presence-clients.js';
 import { ScriptedRpcServer } from '../support/scripted-rpc-server.js';
-import { startNats, type TestService } from '../support/services.js';
+import { startNats, startRedis, type TestService } from '../support/services.js';
 
 const TTL_S = 2;
 
-describe('presence on two gateways sharing broker=nats', () => {
-  let nats: TestService;
+for (const backend of ['nats', 'redis'] as const) describe(`presence on two gateways sharing broker=${backend}`, () => {
+  let server: TestService;
   let rpc: ScriptedRpcServer;
   let cluster: BrokerCluster;
   const cables: AnyCable[] = [];
@@ -44,13 +45,13 @@ describe('presence on two gateways sharing broker=nats', () => {
   };
 
   before(async () => {
-    nats = await startNats({ jetstream: true });
+    server = backend === 'nats' ? await startNats({ jetstream: true }) : await startRedis();
     rpc = await ScriptedRpcServer.start(PRESENCE_SCRIPT);
     cluster = await BrokerCluster.start({
       ANYCABLE_RPC_HOST: rpc.address,
-      ANYCABLE_BROKER: 'nats',
-      ANYCABLE_NATS_SERVERS: nats.url,
-      ANYCABLE_PUBSUB: 'nats',
+      ANYCABLE_BROKER: backend,
+      ...(backend === 'nats' ? { ANYCABLE_NATS_SERVERS: server.url } : { ANYCABLE_REDIS_URL: server.url }),
+      ANYCABLE_PUBSUB: backend,
       ANYCABLE_PRESENCE_TTL: String(TTL_S),
     });
   });
@@ -60,7 +61,7 @@ describe('presence on two gateways sharing broker=nats', () => {
     for (const client of raws) client.ws.terminate();
     await cluster?.stop();
     await rpc?.stop();
-    await nats?.stop();
+    await server?.stop();
   });
 
   test('@anycable/web on two gateways: each sees the other join and leave, and the same set', async () => {

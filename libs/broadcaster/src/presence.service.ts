@@ -18,7 +18,7 @@ export interface PresenceSet<Info = unknown> {
 /**
  * Reads presence sets from the gateway (`GET <presenceUrl>/<stream>`, with the broadcast key):
  * who is in a stream now, for any Nest provider (a channel, an HTTP controller, a job).
- * Requires the gateway to run with a broker (memory or nats).
+ * Requires the gateway to run with a broker (memory, nats or redis).
  */
 @Injectable()
 export class PresenceService {

@@ -45,7 +45,7 @@ export class PresenceEndpoint {
       return this.answer(response, 400, { error: 'the stream name is not valid percent-encoding' });
     }
     if (stream === '') return this.answer(response, 400, { error: `no stream: GET ${this.path}/<stream> (percent-encoded)` });
-    if (!this.presence.enabled) return this.answer(response, 501, { error: 'presence needs a broker (broker=memory or nats)' });
+    if (!this.presence.enabled) return this.answer(response, 501, { error: 'presence needs a broker (broker=memory, nats or redis)' });
     const info = await this.presence.info(stream);
     if (!info) return this.answer(response, 503, { error: 'the broker did not answer: try again' });
     if (info.total === 0) return this.answer(response, 404, { error: `nobody is present in stream ${JSON.stringify(stream)}`, ...info });

@@ -79,7 +79,7 @@ export class PresenceTracker {
 
   /** `sid` joins `stream`'s set as `id` with `info`. */
   async join(sid: string, stream: string, id: string, info: PresenceInfoValue): Promise<PresenceRefusalReason> {
-    if (!this.store) return 'presence needs a broker (broker=memory or nats)';
+    if (!this.store) return 'presence needs a broker (broker=memory, nats or redis)';
     const size = info === undefined ? 0 : Buffer.byteLength(JSON.stringify(info));
     if (size > this.options.maxInfoBytes) return `presence info of ${size} bytes is over presence_max_info_size=${this.options.maxInfoBytes}`;
     const outcome = await this.store.add(stream, sid, id, info, Date.now() + this.options.ttlMs);
@@ -91,7 +91,7 @@ export class PresenceTracker {
 
   /** `sid` leaves `stream`'s set. */
   async leave(sid: string, stream: string): Promise<PresenceRefusalReason> {
-    if (!this.store) return 'presence needs a broker (broker=memory or nats)';
+    if (!this.store) return 'presence needs a broker (broker=memory, nats or redis)';
     this.forget(sid, stream);
     const outcome = await this.store.remove(stream, sid);
     if (!outcome.ok) return outcome.error;
