@@ -1,7 +1,7 @@
 /**
  * The shared presence stores against real servers, two store instances standing for two gateways:
- * the Redis document store (written for broker=redis, which does not exist yet, so no gateway runs it)
- * and the NATS KV one (broker=nats). Exactly one of the two sees each join and each expiry's leave.
+ * the Redis document store (broker=redis) and the NATS KV one (broker=nats). Exactly one of the two
+ * sees each join and each expiry's leave, even when both change one set at the same moment.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
