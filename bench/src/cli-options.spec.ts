@@ -5,7 +5,7 @@ import { parseOptions } from './cli-options.js';
 test('defaults: the full 10,000-connection run, every peer, results in bench/results', () => {
   const options = parseOptions(['all']);
   assert.deepEqual(options.scenarios, ['broadcast', 'connect', 'idle', 'rpc']);
-  assert.deepEqual(options.peers, ['gateway', 'gateway-http', 'socketio', 'ws']);
+  assert.deepEqual(options.peers, ['gateway', 'socketio', 'ws']);
   assert.equal(options.connections, 10_000);
   assert.equal(options.label, 'all');
   assert.match(options.outDir, /bench\/results$/);

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { REPO_ROOT } from '../../test/support/index.js';
-import { PEER_IDS, type PeerId } from './peers/peer.js';
+import { DEFAULT_PEER_IDS, PEER_IDS, type PeerId } from './peers/peer.js';
 
 /** The measurements a run can make. */
 export type ScenarioName = 'broadcast' | 'connect' | 'idle' | 'rpc' | 'reliability' | 'deploy' | 'storm';
@@ -148,7 +148,7 @@ const QUICK: typeof FULL = {
 export const USAGE = `Usage: npm run bench -- <scenario...|all> [options]
 Scenarios: ${SCENARIO_NAMES.join(', ')} (or all = ${ALL_SCENARIOS.join(', ')})
 Options:
-  --peers LIST          comma list of ${PEER_IDS.join(', ')} (default: all)
+  --peers LIST          comma list of ${PEER_IDS.join(', ')} (default: ${DEFAULT_PEER_IDS.join(',')})
   --connections N       clients of broadcast/connect/idle (default ${FULL.connections}; quick ${QUICK.connections})
   --broadcasts M        measured broadcasts (default ${FULL.broadcasts})
   --warmup W            unmeasured broadcasts sent first (default ${FULL.warmup})
@@ -169,7 +169,7 @@ Options:
   --deploy-gap-ms MS    deploy: pause between the RPC app's exit and its start (default ${FULL.deployGapMs})
   --deploy-timeout MS   deploy: the gateway's rpc_request_timeout (default ${FULL.deployTimeoutMs})
   --restart-signal SIG  reliability: SIGKILL (a crash, default) or SIGTERM (a deploy) for the node restarted midway
-  --brokers LIST        reliability: brokers our gateway runs with, comma list of ${GATEWAY_BROKERS.join(', ')} (default: all)
+  --brokers LIST        reliability: brokers our gateway runs with, comma list of ${GATEWAY_BROKERS.join(', ')} (default: ${DEFAULT_PEER_IDS.join(',')})
   --out DIR             results directory (default bench/results)
   --label NAME          result file names (default: the scenarios, or all; quick- prefix with --quick)
   --quick               200 clients, short runs (the npm test smoke mode)
@@ -238,7 +238,7 @@ function parseScenarios(names: string[]): ScenarioName[] {
 }
 
 function parsePeers(raw: string | true | undefined): PeerId[] {
-  if (typeof raw !== 'string') return [...PEER_IDS];
+  if (typeof raw !== 'string') return [...DEFAULT_PEER_IDS];
   const names = raw.split(',').map((name) => name.trim()).filter(Boolean);
   for (const name of names) {
     if (!PEER_IDS.includes(name as PeerId)) throw new Error(`unknown peer ${JSON.stringify(name)}; peers: ${PEER_IDS.join(', ')}`);

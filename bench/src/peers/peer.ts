@@ -4,6 +4,9 @@ export type PeerId = 'gateway' | 'gateway-http' | 'socketio' | 'ws';
 /** Every peer, in the order runs measure and report them. */
 export const PEER_IDS: readonly PeerId[] = ['gateway', 'gateway-http', 'socketio', 'ws'];
 
+/** The peers a run measures unless `--peers` names others: `gateway-http` (RPC over HTTP) is asked for by name. */
+export const DEFAULT_PEER_IDS: readonly PeerId[] = ['gateway', 'socketio', 'ws'];
+
 /** The wire protocol the load clients speak to a peer. */
 export type ClientProtocolName = 'action-cable' | 'socket-io';
 
