@@ -5,3 +5,4 @@ export * from './frames.js';
 export * from './broadcast-key.js';
 export * from './rpc-secret.js';
 export * from './signed-stream.js';
+export * from './json-fields.js';

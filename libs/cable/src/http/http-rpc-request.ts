@@ -1,4 +1,5 @@
-import type { CommandMessage, ConnectionRequest, DisconnectRequest, Env, StringMap } from '#libs/protocol';
+import type { CommandMessage, ConnectionRequest, DisconnectRequest, Env } from '#libs/protocol';
+import { isJsonObject, stringField, stringMapField, stringsField } from '#libs/protocol';
 
 /** The three paths of anycable-go's HTTP RPC under the mount path. */
 export type HttpRpcMethod = 'connect' | 'command' | 'disconnect';
@@ -12,35 +13,16 @@ export function decodeHttpRpcRequest(method: 'connect', body: unknown): Connecti
 export function decodeHttpRpcRequest(method: 'command', body: unknown): CommandMessage | null;
 export function decodeHttpRpcRequest(method: 'disconnect', body: unknown): DisconnectRequest | null;
 export function decodeHttpRpcRequest(method: HttpRpcMethod, body: unknown): ConnectionRequest | CommandMessage | DisconnectRequest | null {
-  if (!isObject(body)) return null;
+  if (!isJsonObject(body)) return null;
   const env = envOf(body.env);
   if (method === 'connect') return { env };
   if (method === 'command') {
-    return { command: text(body.command), identifier: text(body.identifier), connection_identifiers: text(body.connection_identifiers), data: text(body.data), env };
+    return { command: stringField(body.command), identifier: stringField(body.identifier), connection_identifiers: stringField(body.connection_identifiers), data: stringField(body.data), env };
   }
-  return { identifiers: text(body.identifiers), subscriptions: strings(body.subscriptions), env };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
-
-function strings(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
-}
-
-function stringMap(value: unknown): StringMap {
-  const map: StringMap = {};
-  if (!isObject(value)) return map;
-  for (const [key, item] of Object.entries(value)) if (typeof item === 'string') map[key] = item;
-  return map;
+  return { identifiers: stringField(body.identifiers), subscriptions: stringsField(body.subscriptions), env };
 }
 
 function envOf(value: unknown): Env {
-  const env = isObject(value) ? value : {};
-  return { url: text(env.url), headers: stringMap(env.headers), cstate: stringMap(env.cstate), istate: stringMap(env.istate) };
+  const env = isJsonObject(value) ? value : {};
+  return { url: stringField(env.url), headers: stringMapField(env.headers), cstate: stringMapField(env.cstate), istate: stringMapField(env.istate) };
 }
