@@ -6,6 +6,7 @@ import { SampleBuffer } from '../statistics.js';
 import { actionCableProtocol } from './action-cable.client-protocol.js';
 import { targetFor, type ClientProtocol, type SubscriptionTarget } from './client-protocol.js';
 import { LoadConnection, type ConnectionListener } from './load-connection.js';
+import { OpenBatch } from './open-batch.js';
 import { socketIoProtocol } from './socket-io.client-protocol.js';
 import type {
   BroadcastReport,
@@ -24,14 +25,8 @@ const PROTOCOLS: Record<ClientProtocolName, ClientProtocol> = { 'action-cable': 
 const COMMAND_GRACE_MS = 10_000;
 
 interface PendingOpen {
-  request: OpenRequest;
-  protocol: ClientProtocol;
-  launched: number;
-  settled: number;
+  batch: OpenBatch;
   connectMs: SampleBuffer;
-  errors: Record<string, number>;
-  failed: number;
-  done: (reply: OpenReply) => void;
 }
 
 interface CommandRun {
@@ -63,11 +58,11 @@ export class ConnectionSet implements ConnectionListener {
   constructor(private readonly workerIndex: number) {}
 
   progress(): WorkerProgress {
-    const open = this.pendingOpen;
+    const open = this.pendingOpen?.batch;
     return {
-      opening: open ? open.launched - open.settled : 0,
+      opening: open?.inFlight ?? 0,
       subscribed: this.subscribedCount,
-      failed: open?.failed ?? 0,
+      failed: open?.failures ?? 0,
       received: this.received,
       completed: this.commandRun?.completed ?? 0,
     };
@@ -75,25 +70,25 @@ export class ConnectionSet implements ConnectionListener {
 
   open(request: OpenRequest): Promise<OpenReply> {
     if (this.pendingOpen) return Promise.reject(new Error('an open request is already running'));
+    const protocol = PROTOCOLS[request.protocol];
     return new Promise((resolve) => {
-      const pending: PendingOpen = {
-        request,
-        protocol: PROTOCOLS[request.protocol],
-        launched: 0,
-        settled: 0,
-        connectMs: new SampleBuffer(request.count),
-        errors: {},
-        failed: 0,
-        done: resolve,
+      const connectMs = new SampleBuffer(request.count);
+      const launchOne = (): void => {
+        const index = this.connections.length;
+        const target = targetFor(request.target, `w${this.workerIndex}-c${index}`);
+        this.connections.push(new LoadConnection(index, request.url, protocol, target, this));
       };
-      this.pendingOpen = pending;
-      const timer = setTimeout(() => this.finishOpen(pending, true), request.timeoutMs);
-      pending.done = (reply) => {
-        clearTimeout(timer);
-        resolve(reply);
-      };
-      this.launch(pending);
-      if (request.count === 0) this.finishOpen(pending, false);
+      const batch = new OpenBatch(
+        { count: request.count, concurrency: request.concurrency, timeoutMs: request.timeoutMs, timeoutReason: `no confirmation within ${request.timeoutMs} ms` },
+        launchOne,
+        (outcome) => {
+          this.pendingOpen = undefined;
+          if (outcome.timedOut) for (const connection of this.connections) if (connection.state === 'connecting') connection.terminate();
+          resolve({ kind: 'open', subscribed: outcome.succeeded, failed: outcome.failed, errors: outcome.errors, connectMs: connectMs.toArray() });
+        },
+      );
+      this.pendingOpen = { batch, connectMs };
+      batch.start();
     });
   }
 
@@ -172,15 +167,11 @@ export class ConnectionSet implements ConnectionListener {
     const pending = this.pendingOpen;
     if (!pending) return;
     pending.connectMs.push(connectMs);
-    this.settle(pending);
+    pending.batch.succeed();
   }
 
   failed(_connection: LoadConnection, reason: string): void {
-    const pending = this.pendingOpen;
-    if (!pending) return;
-    pending.failed += 1;
-    pending.errors[reason] = (pending.errors[reason] ?? 0) + 1;
-    this.settle(pending);
+    this.pendingOpen?.batch.fail(reason);
   }
 
   broadcast(connection: LoadConnection, stamp: Stamp): void {
@@ -240,40 +231,6 @@ export class ConnectionSet implements ConnectionListener {
       run.commands += 1;
     }
     connection.send(connection.protocol.subscribeFrame(cycleTarget(this.workerIndex, connection, cycle), cycle));
-  }
-
-  private launch(pending: PendingOpen): void {
-    const { request } = pending;
-    while (pending.launched < request.count && pending.launched - pending.settled < request.concurrency) {
-      pending.launched += 1;
-      const index = this.connections.length;
-      const target = targetFor(request.target, `w${this.workerIndex}-c${index}`);
-      this.connections.push(new LoadConnection(index, request.url, pending.protocol, target, this));
-    }
-  }
-
-  private settle(pending: PendingOpen): void {
-    pending.settled += 1;
-    if (pending.settled >= pending.request.count) this.finishOpen(pending, false);
-    else this.launch(pending);
-  }
-
-  private finishOpen(pending: PendingOpen, timedOut: boolean): void {
-    if (this.pendingOpen !== pending) return;
-    this.pendingOpen = undefined;
-    if (timedOut) {
-      const unsettled = pending.request.count - pending.settled;
-      pending.failed += unsettled;
-      pending.errors[`no confirmation within ${pending.request.timeoutMs} ms`] = unsettled;
-      for (const connection of this.connections) if (connection.state === 'connecting') connection.terminate();
-    }
-    pending.done({
-      kind: 'open',
-      subscribed: pending.connectMs.length,
-      failed: pending.failed,
-      errors: pending.errors,
-      connectMs: pending.connectMs.toArray(),
-    });
   }
 }
 

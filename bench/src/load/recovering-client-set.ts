@@ -1,5 +1,6 @@
 import { SampleBuffer } from '../statistics.js';
 import { CableRestoreProtocol } from './cable-restore.protocol.js';
+import { OpenBatch } from './open-batch.js';
 import { RecoveringClient, type RecoveringClientListener } from './recovering-client.js';
 import type { RecoveryProtocol } from './recovery-protocol.js';
 import { SocketIoRecoveryProtocol } from './socket-io-recovery.protocol.js';
@@ -11,22 +12,13 @@ import type {
   WorkerProgress,
 } from './worker-messages.js';
 
-interface PendingOpen {
-  request: ReliableOpenRequest;
-  launched: number;
-  settled: number;
-  failed: number;
-  errors: Record<string, number>;
-  done: (reply: ReliableOpenReply) => void;
-}
-
 /**
  * The reliability clients of one worker process: opens them, drops each live one at random moments
  * (a uniform pause up to twice the mean after it is back), and sums what their ledgers counted.
  */
 export class RecoveringClientSet implements RecoveringClientListener {
   private readonly clients: RecoveringClient[] = [];
-  private pendingOpen: PendingOpen | undefined;
+  private pendingOpen: OpenBatch | undefined;
   private drops: ReliableDropsRequest | undefined;
   private readonly dropTimers = new Map<RecoveringClient, NodeJS.Timeout>();
   private readonly restoreMs = new SampleBuffer();
@@ -57,21 +49,21 @@ export class RecoveringClientSet implements RecoveringClientListener {
   open(request: ReliableOpenRequest): Promise<ReliableOpenReply> {
     if (this.pendingOpen) return Promise.reject(new Error('an open request is already running'));
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.finishOpen(pending, true), request.timeoutMs);
-      const pending: PendingOpen = {
-        request,
-        launched: 0,
-        settled: 0,
-        failed: 0,
-        errors: {},
-        done: (reply) => {
-          clearTimeout(timer);
-          resolve(reply);
-        },
+      const launchOne = (position: number): void => {
+        const client = new RecoveringClient(request.urls, request.firstIndex + position, protocolFor(request), request.expectedBroadcasts, this);
+        this.clients.push(client);
+        client.start();
       };
-      this.pendingOpen = pending;
-      this.launch(pending);
-      if (request.count === 0) this.finishOpen(pending, false);
+      const batch = new OpenBatch(
+        { count: request.count, concurrency: request.concurrency, timeoutMs: request.timeoutMs, timeoutReason: `not subscribed within ${request.timeoutMs} ms` },
+        launchOne,
+        (outcome) => {
+          this.pendingOpen = undefined;
+          resolve({ kind: 'reliable-open', live: outcome.succeeded, failed: outcome.failed, errors: outcome.errors });
+        },
+      );
+      this.pendingOpen = batch;
+      batch.start();
     });
   }
 
@@ -132,7 +124,7 @@ export class RecoveringClientSet implements RecoveringClientListener {
       if (event.historyRejected) this.historyRejected += 1;
       this.restoreMs.push(event.reconnectMs);
     } else {
-      this.settle();
+      this.pendingOpen?.succeed();
     }
     if (this.drops) this.scheduleDrop(client);
   }
@@ -140,12 +132,7 @@ export class RecoveringClientSet implements RecoveringClientListener {
   failed(_client: RecoveringClient, reason: string): void {
     this.failedCount += 1;
     this.errors[reason] = (this.errors[reason] ?? 0) + 1;
-    const pending = this.pendingOpen;
-    if (pending) {
-      pending.failed += 1;
-      pending.errors[reason] = (pending.errors[reason] ?? 0) + 1;
-      this.settle();
-    }
+    this.pendingOpen?.fail(reason);
   }
 
   private scheduleDrop(client: RecoveringClient): void {
@@ -157,36 +144,6 @@ export class RecoveringClientSet implements RecoveringClientListener {
       if (client.drop(Math.random() * drops.outageMaxMs)) this.dropCount += 1;
     }, Math.random() * 2 * drops.meanIntervalMs);
     this.dropTimers.set(client, timer);
-  }
-
-  private launch(pending: PendingOpen): void {
-    const { request } = pending;
-    while (pending.launched < request.count && pending.launched - pending.settled < request.concurrency) {
-      const index = request.firstIndex + pending.launched;
-      pending.launched += 1;
-      const client = new RecoveringClient(request.urls, index, protocolFor(request), request.expectedBroadcasts, this);
-      this.clients.push(client);
-      client.start();
-    }
-  }
-
-  private settle(): void {
-    const pending = this.pendingOpen;
-    if (!pending) return;
-    pending.settled += 1;
-    if (pending.settled >= pending.request.count) this.finishOpen(pending, false);
-    else this.launch(pending);
-  }
-
-  private finishOpen(pending: PendingOpen, timedOut: boolean): void {
-    if (this.pendingOpen !== pending) return;
-    this.pendingOpen = undefined;
-    if (timedOut) {
-      const unsettled = pending.request.count - pending.settled;
-      pending.failed += unsettled;
-      pending.errors[`not subscribed within ${pending.request.timeoutMs} ms`] = unsettled;
-    }
-    pending.done({ kind: 'reliable-open', live: pending.settled - pending.failed, failed: pending.failed, errors: pending.errors });
   }
 }
 
