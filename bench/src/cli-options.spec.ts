@@ -40,6 +40,15 @@ test('reliability: named on its own (not in all), its own sizes, brokers and res
   assert.throws(() => parseOptions(['reliability', '--restart-signal', 'SIGHUP']), /--restart-signal must be SIGKILL or SIGTERM/);
 });
 
+test('storm: every mode by default, --storm-mode picks some (in the fixed order), an unknown mode is refused', () => {
+  assert.deepEqual(parseOptions(['storm']).stormModes, ['plain', 'restore', 'jwt']);
+  assert.deepEqual(parseOptions(['storm', '--quick']).stormModes, ['plain', 'restore', 'jwt']);
+  assert.deepEqual(parseOptions(['storm', '--storm-mode', 'jwt,restore']).stormModes, ['restore', 'jwt']);
+  assert.deepEqual(parseOptions(['storm', '--storm-mode=plain']).stormModes, ['plain']);
+  assert.throws(() => parseOptions(['storm', '--storm-mode', 'sse']), /unknown storm mode "sse"; storm modes: plain, restore, jwt/);
+  assert.throws(() => parseOptions(['storm', '--storm-mode', ',']), /--storm-mode needs at least one storm mode/);
+});
+
 test('bad input is refused with a message naming it', () => {
   assert.throws(() => parseOptions([]), /name at least one scenario/);
   assert.throws(() => parseOptions(['fanout']), /unknown scenario "fanout"/);

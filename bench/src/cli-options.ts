@@ -15,6 +15,14 @@ export const ALL_SCENARIOS: readonly ScenarioName[] = ['broadcast', 'connect', '
 export type GatewayBroker = 'redis' | 'nats';
 export const GATEWAY_BROKERS: readonly GatewayBroker[] = ['redis', 'nats'];
 
+/**
+ * How the storm scenario's clients come back after the gateway restarts: `plain`, a new session
+ * through Connect + subscribe RPCs; `restore`, the session restored from broker=redis (no RPC);
+ * `jwt`, a new session identified by a JWT and subscribed to a signed stream (no RPC).
+ */
+export type StormMode = 'plain' | 'restore' | 'jwt';
+export const STORM_MODES: readonly StormMode[] = ['plain', 'restore', 'jwt'];
+
 /** How the reliability scenario restarts one node midway: SIGKILL (a crash) or SIGTERM (a deploy). */
 export type RestartSignal = 'SIGKILL' | 'SIGTERM';
 
@@ -59,6 +67,8 @@ export interface BenchOptions {
   restartSignal: RestartSignal;
   /** Brokers our gateway is measured with in the reliability scenario. */
   brokers: GatewayBroker[];
+  /** How the storm scenario's clients come back (one measurement per mode). */
+  stormModes: StormMode[];
   /** deploy: each client's command period, the pause between the RPC app's exit and its start, the gateway's rpc_request_timeout. */
   deployPeriodMs: number;
   deployGapMs: number;
@@ -96,7 +106,7 @@ const NUMERIC_FLAGS: Record<string, NumericOption> = {
 };
 
 /** Full-size defaults: the issue's 10,000 connections on a 2-core machine. */
-const FULL: Omit<BenchOptions, 'scenarios' | 'peers' | 'outDir' | 'label' | 'quick' | 'cpuProf' | 'rpcMode' | 'restartSignal' | 'brokers'> = {
+const FULL: Omit<BenchOptions, 'scenarios' | 'peers' | 'outDir' | 'label' | 'quick' | 'cpuProf' | 'rpcMode' | 'restartSignal' | 'brokers' | 'stormModes'> = {
   connections: 10_000,
   broadcasts: 50,
   warmup: 5,
@@ -149,7 +159,7 @@ export const USAGE = `Usage: npm run bench -- <scenario...|all> [options]
 Scenarios: ${SCENARIO_NAMES.join(', ')} (or all = ${ALL_SCENARIOS.join(', ')})
 Options:
   --peers LIST          comma list of ${PEER_IDS.join(', ')} (default: ${DEFAULT_PEER_IDS.join(',')})
-  --connections N       clients of broadcast/connect/idle (default ${FULL.connections}; quick ${QUICK.connections})
+  --connections N       clients of broadcast/connect/idle/storm (default ${FULL.connections}; quick ${QUICK.connections})
   --broadcasts M        measured broadcasts (default ${FULL.broadcasts})
   --warmup W            unmeasured broadcasts sent first (default ${FULL.warmup})
   --rate R              broadcasts per second (default ${FULL.rate})
@@ -169,7 +179,10 @@ Options:
   --deploy-gap-ms MS    deploy: pause between the RPC app's exit and its start (default ${FULL.deployGapMs})
   --deploy-timeout MS   deploy: the gateway's rpc_request_timeout (default ${FULL.deployTimeoutMs})
   --restart-signal SIG  reliability: SIGKILL (a crash, default) or SIGTERM (a deploy) for the node restarted midway
-  --brokers LIST        reliability: brokers our gateway runs with, comma list of ${GATEWAY_BROKERS.join(', ')} (default: ${DEFAULT_PEER_IDS.join(',')})
+  --brokers LIST        reliability: brokers our gateway runs with, comma list of ${GATEWAY_BROKERS.join(', ')} (default: ${GATEWAY_BROKERS.join(',')})
+  --storm-mode LIST     storm: how clients come back, comma list of ${STORM_MODES.join(', ')} (default: ${STORM_MODES.join(',')}):
+                        plain = Connect + subscribe RPCs; restore = ?sid= restore from broker=redis (no RPC);
+                        jwt = ?jid= JWT + $pubsub signed stream (no RPC)
   --out DIR             results directory (default bench/results)
   --label NAME          result file names (default: the scenarios, or all; quick- prefix with --quick)
   --quick               200 clients, short runs (the npm test smoke mode)
@@ -187,7 +200,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       continue;
     }
     const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
-    const takesValue = name in NUMERIC_FLAGS || ['peers', 'out', 'label', 'rpc-mode', 'restart-signal', 'brokers'].includes(name);
+    const takesValue = name in NUMERIC_FLAGS || ['peers', 'out', 'label', 'rpc-mode', 'restart-signal', 'brokers', 'storm-mode'].includes(name);
     if (!takesValue) {
       if (!['quick', 'cpu-prof', 'help'].includes(name)) throw new Error(`unknown option --${name}\n${USAGE}`);
       flags.set(name, true);
@@ -213,6 +226,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     rpcMode: parseRpcMode(flags.get('rpc-mode')),
     restartSignal: parseRestartSignal(flags.get('restart-signal')),
     brokers: parseBrokers(flags.get('brokers')),
+    stormModes: parseList(flags.get('storm-mode'), STORM_MODES, 'storm mode', '--storm-mode'),
   };
   for (const [flag, key] of Object.entries(NUMERIC_FLAGS)) {
     const raw = flags.get(flag);
@@ -238,13 +252,7 @@ function parseScenarios(names: string[]): ScenarioName[] {
 }
 
 function parsePeers(raw: string | true | undefined): PeerId[] {
-  if (typeof raw !== 'string') return [...DEFAULT_PEER_IDS];
-  const names = raw.split(',').map((name) => name.trim()).filter(Boolean);
-  for (const name of names) {
-    if (!PEER_IDS.includes(name as PeerId)) throw new Error(`unknown peer ${JSON.stringify(name)}; peers: ${PEER_IDS.join(', ')}`);
-  }
-  if (names.length === 0) throw new Error('--peers needs at least one peer');
-  return PEER_IDS.filter((id) => names.includes(id));
+  return typeof raw === 'string' ? parseList(raw, PEER_IDS, 'peer', '--peers') : [...DEFAULT_PEER_IDS];
 }
 
 function parseRpcMode(raw: string | true | undefined): RpcMode {
@@ -264,11 +272,16 @@ function parseRestartSignal(raw: string | true | undefined): RestartSignal {
 }
 
 function parseBrokers(raw: string | true | undefined): GatewayBroker[] {
-  if (typeof raw !== 'string') return [...GATEWAY_BROKERS];
+  return parseList(raw, GATEWAY_BROKERS, 'broker', '--brokers');
+}
+
+/** A comma list of names out of `known` (all of them when absent), in `known`'s order. */
+function parseList<T extends string>(raw: string | true | undefined, known: readonly T[], what: string, flag: string): T[] {
+  if (typeof raw !== 'string') return [...known];
   const names = raw.split(',').map((name) => name.trim()).filter(Boolean);
   for (const name of names) {
-    if (!GATEWAY_BROKERS.includes(name as GatewayBroker)) throw new Error(`unknown broker ${JSON.stringify(name)}; brokers: ${GATEWAY_BROKERS.join(', ')}`);
+    if (!known.includes(name as T)) throw new Error(`unknown ${what} ${JSON.stringify(name)}; ${what}s: ${known.join(', ')}`);
   }
-  if (names.length === 0) throw new Error('--brokers needs at least one broker');
-  return GATEWAY_BROKERS.filter((broker) => names.includes(broker));
+  if (names.length === 0) throw new Error(`${flag} needs at least one ${what}`);
+  return known.filter((name) => names.includes(name));
 }

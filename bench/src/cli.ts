@@ -115,7 +115,8 @@ function summaryLine(name: ScenarioName, result: PeerMeasurement): string {
       return `exactly once ${String(r.exactlyOncePercent)}%, ${String(r.duplicates)} duplicates, ${String(r.outOfOrder)} out of order, ${String(r.lost)} lost; restore p50 ${restore?.p50} ms, p99 ${restore?.p99} ms`;
     },
     storm: () =>
-      `${String(r.back)}/${String(r.subscribed)} back ${String(r.sigtermToBackSeconds)} s after SIGTERM (${String(r.readyToBackSeconds)} s after ready); RPC app CPU ${String(r.rpcCpuMsPerClient)} ms/client`,
+      `${String(r.back)}/${String(r.subscribed)} back (${String(r.restored)} restored, ${String(r.fresh)} new) ${String(r.sigtermToBackSeconds)} s after SIGTERM ` +
+      `(${String(r.readyToBackSeconds)} s after ready); RPC app CPU ${String(r.rpcCpuMsPerClient)} ms/client, new gateway ${String(r.gatewayCpuMsPerClient)} ms/client`,
   };
   return `${text[name]()}${result.error ? ` — ${result.error.split('\n')[0]}` : ''}`;
 }

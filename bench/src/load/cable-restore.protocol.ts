@@ -24,7 +24,9 @@ const unixSeconds = (): number => Math.floor(Date.now() / 1000);
  * - `restored: true` → `history` for each restored identifier with the last stream positions seen
  *   (and `since` = the time of the last ping), no re-subscribe;
  * - not restored → subscribe again, with the same history request in the subscribe command;
- * - a `disconnect` frame forgets the sid (the client will not try to restore that session);
+ * - a `disconnect` frame forgets the sid (the client will not try to restore that session), as
+ *   @anycable/core does since 1.1.2 ("prevent session recovery after disconnect message"); with
+ *   `keepSidOnRestart` one that says reconnect (server_restart) keeps it, as up to 1.1.1;
  * - caught up at confirm_history / reject_history (every subscribe asks for history, as @anycable/core's does).
  */
 export class CableRestoreProtocol implements RecoveryProtocol {
@@ -34,7 +36,10 @@ export class CableRestoreProtocol implements RecoveryProtocol {
   private restoreSince = unixSeconds();
   private restoring = false;
 
-  constructor(private readonly identifier: string) {}
+  constructor(
+    private readonly identifier: string,
+    private readonly options: { keepSidOnRestart: boolean } = { keepSidOnRestart: false },
+  ) {}
 
   connectUrl(base: string): string {
     this.restoring = false;
@@ -69,8 +74,12 @@ export class CableRestoreProtocol implements RecoveryProtocol {
         out.push({ type: 'failed', reason: 'reject_subscription' });
         return;
       case 'disconnect':
-        this.sid = undefined;
-        if (frame.reconnect === false) out.push({ type: 'failed', reason: `disconnect: ${String(frame.reason)}` });
+        if (frame.reconnect === false) {
+          this.sid = undefined;
+          out.push({ type: 'failed', reason: `disconnect: ${String(frame.reason)}` });
+        } else if (!this.options.keepSidOnRestart) {
+          this.sid = undefined;
+        }
         return;
       default:
         return;

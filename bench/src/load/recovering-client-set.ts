@@ -29,6 +29,7 @@ export class RecoveringClientSet implements RecoveringClientListener {
   private fresh = 0;
   private historyRejected = 0;
   private failedCount = 0;
+  private lastCaughtUpAt = 0;
 
   get size(): number {
     return this.clients.length;
@@ -93,6 +94,7 @@ export class RecoveringClientSet implements RecoveringClientListener {
       failed: this.failedCount,
       errors: this.errors,
       restoreMs: this.restoreMs.toArray(),
+      lastCaughtUpAt: this.lastCaughtUpAt,
     };
     for (const client of this.clients) {
       if (client.state === 'live') report.live += 1;
@@ -119,6 +121,7 @@ export class RecoveringClientSet implements RecoveringClientListener {
   caughtUp(client: RecoveringClient, event: { restored: boolean; historyRejected: boolean; reconnectMs: number | undefined }): void {
     if (event.reconnectMs !== undefined) {
       this.reconnects += 1;
+      this.lastCaughtUpAt = Date.now();
       if (event.restored) this.restored += 1;
       else this.fresh += 1;
       if (event.historyRejected) this.historyRejected += 1;
@@ -148,5 +151,5 @@ export class RecoveringClientSet implements RecoveringClientListener {
 }
 
 function protocolFor(request: ReliableOpenRequest): RecoveryProtocol {
-  return request.protocol === 'cable-restore' ? new CableRestoreProtocol(request.identifier) : new SocketIoRecoveryProtocol(request.room);
+  return request.protocol === 'cable-restore' ? new CableRestoreProtocol(request.identifier, { keepSidOnRestart: request.keepSidOnRestart }) : new SocketIoRecoveryProtocol(request.room);
 }

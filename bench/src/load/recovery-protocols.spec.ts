@@ -29,6 +29,18 @@ test('cable: subscribe with history, track positions, restore with ?sid= and his
   assert.equal(read(cable, '{"type":"reject_subscription"}')[0]!.type, 'failed');
 });
 
+test('cable with keepSidOnRestart: a server_restart disconnect keeps the sid (restore after a restart); one that says no reconnect forgets it and fails', () => {
+  const id = '{"channel":"comments","post_id":"1"}';
+  const cable = new CableRestoreProtocol(id, { keepSidOnRestart: true });
+  read(cable, '{"type":"welcome","sid":"s1"}');
+  assert.deepEqual(read(cable, '{"type":"disconnect","reason":"server_restart","reconnect":true}'), []);
+  assert.equal(cable.connectUrl('ws://h/cable'), 'ws://h/cable?sid=s1');
+  assert.deepEqual(sent(read(cable, `{"type":"welcome","sid":"s2","restored":true,"restored_ids":[${JSON.stringify(id)}]}`)).map((frame) => (frame as { command: string }).command), ['history']);
+  assert.deepEqual(read(cable, '{"type":"confirm_history"}'), [{ type: 'caught-up', restored: true, historyRejected: false }]);
+  assert.deepEqual(read(cable, '{"type":"disconnect","reason":"unauthorized","reconnect":false}'), [{ type: 'failed', reason: 'disconnect: unauthorized' }]);
+  assert.equal(cable.connectUrl('ws://h/cable'), 'ws://h/cable');
+});
+
 test('socket.io: pid and last offset sent on the next CONNECT; recovered when the same pid comes back, else join again', () => {
   const io = new SocketIoRecoveryProtocol('room-1');
   assert.deepEqual(read(io, '0{"sid":"e1"}'), [{ type: 'send', frame: '40' }]);

@@ -104,6 +104,12 @@ export interface ReliableOpenRequest {
   identifier: string;
   /** Socket.IO room (socket-io-recovery). */
   room: string;
+  /**
+   * cable-restore: keep the session id through a `disconnect` frame that says reconnect (a server
+   * restart) and ask to restore it, as @anycable/core did up to 1.1.1; from 1.1.2 it forgets the id
+   * on any `disconnect` frame (false: what the reliability scenario's clients do).
+   */
+  keepSidOnRestart: boolean;
   expectedBroadcasts: number;
   timeoutMs: number;
 }
@@ -151,6 +157,8 @@ export interface ReliabilityReport {
   errors: Record<string, number>;
   /** Per reconnection: new connection attempt (after the outage) → caught up, in ms. */
   restoreMs: Float32Array;
+  /** When the last reconnection caught up (Date.now(), this machine's clock), 0 when none did. */
+  lastCaughtUpAt: number;
 }
 
 /**

@@ -51,6 +51,11 @@ export function signedCommentsIdentifier(): string {
   return JSON.stringify({ channel: '$pubsub', signed_stream_name: signStreamName(commentsStream(), BENCH_GATEWAY_SECRET) });
 }
 
+/** A gateway JWT (`?jid=`, HS256 with the gateway's secret, identifiers in `ext`) valid for an hour. */
+export function benchGatewayToken(): string {
+  return jwt.sign({ ext: JSON.stringify({ user: 'bench' }) }, BENCH_GATEWAY_SECRET, { algorithm: 'HS256', expiresIn: 3600 });
+}
+
 async function startGatewayWithoutRpc(options: PeerStartOptions): Promise<RunningPeer> {
   const port = await freePort();
   const gateway = await startNodeProcess({
@@ -68,9 +73,8 @@ async function startGatewayWithoutRpc(options: PeerStartOptions): Promise<Runnin
     inspect: options.inspect,
     cpuProfDir: options.cpuProfDir,
   });
-  const token = jwt.sign({ ext: JSON.stringify({ user: 'bench' }) }, BENCH_GATEWAY_SECRET, { algorithm: 'HS256', expiresIn: 3600 });
   return {
-    url: `ws://127.0.0.1:${port}/cable?jid=${token}`,
+    url: `ws://127.0.0.1:${port}/cable?jid=${benchGatewayToken()}`,
     pid: gateway.pid,
     inspectorUrl: gateway.inspectorUrl,
     companions: [],

@@ -48,8 +48,13 @@ export class RestartableNode {
     return new RestartableNode(options, (await startNodeProcess(options)).process);
   }
 
-  async restart(signal: NodeJS.Signals): Promise<void> {
-    await this.current.stop(signal, 15_000);
+  /**
+   * Stops the process with `signal` (SIGKILL after `stopGraceMs`, default 15 s; `stopped` is told
+   * its exit code, null when a signal ended it), then starts it again; resolves when it is ready.
+   */
+  async restart(signal: NodeJS.Signals, hooks: { stopGraceMs?: number; stopped?: (exitCode: number | null) => void } = {}): Promise<void> {
+    const exitCode = await this.current.stop(signal, hooks.stopGraceMs ?? 15_000);
+    hooks.stopped?.(exitCode);
     this.log += `${this.current.output()}\n--- ${this.options.name} stopped with ${signal}, restarted ---\n`;
     this.current = (await startNodeProcess(this.options)).process;
   }

@@ -77,7 +77,7 @@ export function renderMarkdown(report: BenchReport, descriptions: Record<string,
     );
     for (const r of results.reliability) {
       if (!r.restoreMs) {
-        lines.push(failedRow(r, 8).replace(/^\| [^|]+/, `| ${r.title}`));
+        lines.push(failedRow(r, 9).replace(/^\| [^|]+/, `| ${r.title}`));
         continue;
       }
       lines.push(
@@ -107,15 +107,36 @@ export function renderMarkdown(report: BenchReport, descriptions: Record<string,
     lines.push('');
   }
   if (results.storm) {
-    lines.push(...section('storm', descriptions, ['clients back', 'SIGTERM → all back (s)', 'ready → all back (s)', 'restart (s)', 'RPC app CPU ms (per client)', 'new gateway CPU ms/client']));
+    lines.push(
+      ...section('storm', descriptions, [
+        'back / subscribed (failed)',
+        'restored / new sessions',
+        'SIGTERM → all back (s)',
+        'ready → all back (s)',
+        'old gateway stop / restart (s)',
+        'reconnect p50 / p99 ms',
+        'RPC calls of the new gateway',
+        'RPC app CPU ms: shutdown + reconnect (per client)',
+        'new gateway CPU ms (per client)',
+      ]),
+    );
     for (const r of results.storm) {
       if (r.back === undefined) {
-        lines.push(failedRow(r, 6).replace(/^\| [^|]+/, `| ${r.title}`));
+        lines.push(failedRow(r, 9).replace(/^\| [^|]+/, `| ${r.title}`));
         continue;
       }
-      lines.push(
-        `| ${r.title}${r.error ? ' ⚠' : ''} | ${r.back}/${r.subscribed} | ${r.sigtermToBackSeconds} | ${r.readyToBackSeconds} | ${r.restartSeconds} | ${r.rpcCpuMs} (${r.rpcCpuMsPerClient}) | ${r.gatewayCpuMsPerClient} |`,
-      );
+      const cells = [
+        `${r.back}/${r.subscribed} (${r.failed})`,
+        `${r.restored} / ${r.fresh}`,
+        String(r.sigtermToBackSeconds),
+        String(r.readyToBackSeconds),
+        `${r.stopSeconds} / ${r.restartSeconds}`,
+        `${r.reconnectMs.p50} / ${r.reconnectMs.p99}`,
+        String(r.newGatewayRpcCalls),
+        `${r.rpcShutdownCpuMs} + ${r.rpcReconnectCpuMs} (${r.rpcCpuMsPerClient})`,
+        `${r.gatewayCpuMs} (${r.gatewayCpuMsPerClient})`,
+      ];
+      lines.push(`| ${r.title}${r.error ? ' ⚠' : ''} | ${cells.join(' | ')} |`);
     }
     lines.push('');
   }

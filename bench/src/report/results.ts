@@ -151,22 +151,41 @@ export interface DeployResult extends PeerMeasurement {
 }
 
 export interface StormResult extends PeerMeasurement {
+  /** How the clients come back: plain, restore or jwt (see cli-options.ts StormMode). */
   variant: string;
   clients: number;
   /** Clients subscribed before the restart. */
   subscribed: number;
   /** Clients live (subscribed again) at the end. */
   back: number;
+  /** Clients subscribed before the restart and not back at the end (refused, or not back before the deadline). */
+  failed: number;
+  /** Failure reason → count, for the clients that failed while coming back. */
+  errors: Record<string, number>;
+  /** Reconnections that caught up: the session restored from the broker, or a new one (subscribed again). */
+  restored: number;
+  fresh: number;
   /** SIGTERM → every client subscribed again (-1: not all came back). */
   sigtermToBackSeconds: number;
-  /** The new gateway's ready line → every client subscribed again. */
+  /** The new gateway's ready line → every client subscribed again (-1: not all came back). */
   readyToBackSeconds: number;
-  /** SIGTERM → the new gateway ready (graceful shutdown + start-up). */
+  /** SIGTERM → the old gateway's exit (server_restart to every client, its Disconnect calls flushed). */
+  stopSeconds: number;
+  /** SIGTERM → the new gateway ready (graceful stop + start-up). */
   restartSeconds: number;
+  /** Per client: its first reconnection attempt → subscribed again. */
+  reconnectMs: LatencySummary;
   /** CPU the RPC app used from SIGTERM until every client was back (/proc). */
   rpcCpuMs: number;
   rpcCpuMsPerClient: number;
+  /** …of which SIGTERM → new gateway ready: the old gateway's Disconnect calls at shutdown. */
+  rpcShutdownCpuMs: number;
+  /** …of which new gateway ready → every client back: what reconnecting asked of it (Connect, subscribe). */
+  rpcReconnectCpuMs: number;
+  /** RPC calls the new gateway made until every client was back (its anycable_go_rpc_call_total; -1: not read). */
+  newGatewayRpcCalls: number;
   /** CPU the new gateway process used from its ready line until every client was back. */
+  gatewayCpuMs: number;
   gatewayCpuMsPerClient: number;
 }
 

@@ -113,6 +113,7 @@ async function run(peer: Peer, variant: string, cluster: ReliabilityCluster, wor
       concurrency: options.concurrency,
       identifier: cluster.identifier,
       room: cluster.room,
+      keepSidOnRestart: false,
       expectedBroadcasts: count,
       timeoutMs: 60_000 + clients * 20,
     }));

@@ -1,127 +1,191 @@
-import { freePort } from '../../../test/support/index.js';
-import { commentsIdentifier } from '../demo-channel.js';
-import { WorkerPool } from '../load/worker-pool.js';
+import type { StormMode } from '../cli-options.js';
 import { onInterrupt } from '../cleanup.js';
-import { GATEWAY_SCRIPT, RPC_SCRIPT } from '../peers/gateway.peer.js';
-import { startNodeProcess } from '../peers/node-process.js';
+import type { ReliabilityReport } from '../load/worker-messages.js';
+import { WorkerPool } from '../load/worker-pool.js';
 import { readCpuMs } from '../peers/process-cpu.js';
-import { NODE_READY_TIMEOUT_MS, RestartableNode } from '../reliability/reliability-cluster.js';
 import type { StormResult } from '../report/results.js';
-import { round, total } from '../statistics.js';
-import { describeErrors, sleep, tick, type Scenario } from './scenario.js';
+import { round, summarize, total } from '../statistics.js';
+import { startStormGateway, type StormGateway } from '../storm/storm-gateway.js';
+import { describeErrors, sleep, tick, type Scenario, type ScenarioContext } from './scenario.js';
+
+/**
+ * How long the old gateway gets after SIGTERM before the bench SIGKILLs it: past the gateway's
+ * shutdown_timeout (30 s), so the measured stop is always the graceful one (a kill is reported).
+ */
+const STOP_GRACE_MS = 45_000;
 
 /**
  * storm (our gateway only): N clients subscribed through one gateway in front of the RPC app; the
- * gateway is restarted (SIGTERM: every client gets `disconnect` server_restart and a 1001 close, then
- * a new process starts on the same port); each client reconnects as @anycable/core does (retrying while
- * the port is closed, jittered up to 500 ms) with a fresh session (Connect + subscribe RPCs, the plain
- * path: the sessions died with the process). Measured: SIGTERM → every client subscribed again, the
- * new gateway's ready → the same, and the RPC app's CPU over the storm.
+ * gateway is restarted (SIGTERM: every client gets `disconnect` server_restart and a 1001 close,
+ * the pending Disconnect calls are flushed, the process exits; then a new one starts on the same
+ * port). Every client reconnects at once (retrying every 250 ms while the port is closed, jittered
+ * up to 500 ms), once per mode: `plain` gets a new session through Connect + subscribe RPCs,
+ * `restore` asks for its session back (`?sid=`) from broker=redis, `jwt` identifies with a JWT and
+ * follows a signed stream. Measured: SIGTERM → every client subscribed again, the new gateway's
+ * ready → the same, the clients that did not come back, sessions restored / new, the RPC app's CPU
+ * over the storm, and the new gateway's CPU per client.
  */
 export const stormScenario: Scenario<StormResult> = {
   name: 'storm',
   describe: (o) =>
-    `${o.connections} subscribed clients on one gateway; the gateway is restarted (SIGTERM, then started again on the same port); ` +
-    'every client reconnects and subscribes again (Connect + subscribe RPCs); time until all are back, and the RPC app\'s CPU meanwhile.',
-  variantsOf: (peer) => (peer.id === 'gateway' ? ['plain'] : []),
+    `${o.connections} subscribed clients on one gateway, once per mode (${o.stormModes.join(', ')}); the gateway is restarted ` +
+    '(SIGTERM: server_restart and a 1001 close to every client, its Disconnect calls flushed, exit; then started again on the same port); ' +
+    'every client reconnects at once, retrying while the port is closed: plain = a new session through Connect + subscribe RPCs, ' +
+    'restore = its session restored from broker=redis (?sid=, no RPC), jwt = a JWT (?jid=) and a signed stream (no RPC). ' +
+    "Time until all are back, the RPC app's CPU meanwhile, the new gateway's CPU per client.",
+  variantsOf: (peer, o) => (peer.id === 'gateway' ? [...o.stormModes] : []),
 
-  measure: async (peer, context) => {
-    const { options } = context;
-    const label = '[storm] gateway';
+  measure: async (peer, context, variant = 'plain') => {
+    const mode = variant as StormMode;
+    const label = `[storm] gateway ${mode}`;
     context.progress.update(`${label}: starting`);
-    const rpcHost = `127.0.0.1:${await freePort()}`;
-    const port = await freePort();
-    const broadcasting = { ANYCABLE_REDIS_URL: context.redisUrl, ANYCABLE_BROADCAST_ADAPTER: 'redis' };
-    const rpc = await startNodeProcess({ script: RPC_SCRIPT, name: 'rpc', env: { ...broadcasting, ANYCABLE_RPC_HOST: rpcHost }, ready: /RPC server listening on/, readyTimeoutMs: NODE_READY_TIMEOUT_MS });
-    const forgetRpc = onInterrupt(async () => {
-      await rpc.process.stop('SIGTERM', 10_000);
-    });
-    let gateway: RestartableNode | undefined;
+    const setup = await startStormGateway(mode, context.redisUrl);
+    const forgetSetup = onInterrupt(() => setup.stop());
     let workers: WorkerPool | undefined;
+    let forgetWorkers = (): void => undefined;
     try {
-      gateway = await RestartableNode.start({
-        script: GATEWAY_SCRIPT,
-        name: 'gateway',
-        env: { ...broadcasting, ANYCABLE_HOST: '127.0.0.1', ANYCABLE_PORT: String(port), ANYCABLE_RPC_HOST: rpcHost },
-        ready: /Gateway listening on/,
-        readyTimeoutMs: NODE_READY_TIMEOUT_MS,
-      });
-      workers = await WorkerPool.start(options.workers);
-      const pool = workers;
-      const count = options.connections;
-      const share = (index: number): number => Math.floor(count / pool.size) + (index < count % pool.size ? 1 : 0);
-      let first = 0;
-      const opened = await pool.all((index) => {
-        const firstIndex = first;
-        first += share(index);
-        return {
-          kind: 'reliable-open' as const,
-          urls: [`ws://127.0.0.1:${port}/cable`],
-          protocol: 'cable-restore' as const,
-          count: share(index),
-          firstIndex,
-          concurrency: options.concurrency,
-          identifier: commentsIdentifier(),
-          room: '',
-          expectedBroadcasts: 0,
-          timeoutMs: 120_000 + count * 10,
-        };
-      });
-      const live = total(opened, (reply) => reply.live);
-      await sleep(2_000);
-      const rpcCpuBefore = readCpuMs(rpc.pid);
-      const stopTicker = tick(context, () => `${label}: ${pool.progress().subscribed}/${live} back`);
-      const sigtermAt = Date.now();
-      let readyAt = 0;
-      let backAt = 0;
-      let gatewayCpuMs = 0;
-      try {
-        await gateway.restart('SIGTERM');
-        readyAt = Date.now();
-        const newPid = gateway.pid;
-        const gatewayCpuBefore = newPid ? readCpuMs(newPid) : 0;
-        const deadline = Date.now() + 120_000 + count * 10;
-        // Progress arrives every 500 ms; the clients are back when every one is live again.
-        while (Date.now() < deadline) {
-          await sleep(100);
-          if (pool.progress().subscribed >= live && pool.progress().opening === 0) {
-            backAt = Date.now();
-            break;
-          }
-        }
-        gatewayCpuMs = newPid ? readCpuMs(newPid) - gatewayCpuBefore : 0;
-      } finally {
-        stopTicker();
-      }
-      const rpcCpuMs = readCpuMs(rpc.pid) - rpcCpuBefore;
-      const report = await pool.all(() => ({ kind: 'reliable-collect' as const }));
-      const result: StormResult = {
-        peer: peer.id,
-        title: `${peer.title}, plain path (Connect + subscribe)`,
-        variant: 'plain',
-        clients: count,
-        subscribed: live,
-        back: total(report, (r) => r.live),
-        sigtermToBackSeconds: backAt ? round((backAt - sigtermAt) / 1000, 2) : -1,
-        readyToBackSeconds: backAt ? round((backAt - readyAt) / 1000, 2) : -1,
-        restartSeconds: round((readyAt - sigtermAt) / 1000, 2),
-        rpcCpuMs: round(rpcCpuMs, 0),
-        rpcCpuMsPerClient: live ? round(rpcCpuMs / live, 3) : 0,
-        gatewayCpuMsPerClient: live ? round(gatewayCpuMs / live, 3) : 0,
-      };
-      const failed = total(opened, (reply) => reply.failed);
-      const problems: string[] = [];
-      if (failed > 0) problems.push(`${failed} clients did not subscribe at first: ${describeErrors(Object.assign({}, ...opened.map((reply) => reply.errors)))}`);
-      if (!backAt) problems.push(`only ${pool.progress().subscribed}/${live} clients were back before the deadline`);
-      if (problems.length) result.error = problems.join('; ');
-      return result;
+      workers = await WorkerPool.start(context.options.workers);
+      const started = workers;
+      forgetWorkers = onInterrupt(() => started.stop());
+      return await storm(`${peer.title}, ${setup.title}`, mode, setup, workers, context, label);
     } catch (error) {
-      throw new Error(`${(error as Error).message}\n${gateway?.output() ?? ''}\n--- rpc ---\n${rpc.process.output().slice(-2000)}`, { cause: error });
+      throw new Error(`${(error as Error).message}\n${setup.output()}`, { cause: error });
     } finally {
+      context.progress.update(`${label}: stopping`);
       await workers?.stop();
-      await gateway?.stop();
-      await rpc.process.stop('SIGTERM', 10_000);
-      forgetRpc();
+      forgetWorkers();
+      await setup.stop();
+      forgetSetup();
     }
   },
 };
+
+async function storm(title: string, mode: StormMode, setup: StormGateway, workers: WorkerPool, context: ScenarioContext, label: string): Promise<StormResult> {
+  const { options } = context;
+  const count = options.connections;
+  const timeoutMs = 120_000 + count * 10;
+  const share = (index: number): number => Math.floor(count / workers.size) + (index < count % workers.size ? 1 : 0);
+  const firstIndex = (index: number): number => Array.from({ length: index }, (_, i) => share(i)).reduce((a, b) => a + b, 0);
+  let phase = 'subscribing';
+  const stopTicker = tick(context, () => `${label}: ${phase}; ${workers.progress().subscribed}/${count} subscribed`);
+  try {
+    const opened = await workers.all((index) => ({
+      kind: 'reliable-open' as const,
+      urls: [setup.url],
+      protocol: 'cable-restore' as const,
+      count: share(index),
+      firstIndex: firstIndex(index),
+      concurrency: options.concurrency,
+      identifier: setup.identifier,
+      room: '',
+      keepSidOnRestart: setup.keepSidOnRestart,
+      expectedBroadcasts: 0,
+      timeoutMs,
+    }));
+    const live = total(opened, (reply) => reply.live);
+    // The last snapshots reach the broker, the connect phase's work winds down.
+    await sleep(options.quick ? 500 : 2_000);
+    const before = await workers.all(() => ({ kind: 'reliable-collect' as const }));
+
+    phase = 'SIGTERM, waiting for the old gateway to exit';
+    const rpcAtSigterm = readCpuMs(setup.rpcPid);
+    const sigtermAt = Date.now();
+    let stoppedAt = sigtermAt;
+    let exitCode: number | null = 0;
+    await setup.gateway.restart('SIGTERM', {
+      stopGraceMs: STOP_GRACE_MS,
+      stopped: (code) => {
+        stoppedAt = Date.now();
+        exitCode = code;
+        phase = 'starting the new gateway';
+      },
+    });
+    const readyAt = Date.now();
+    const rpcAtReady = readCpuMs(setup.rpcPid);
+    const gatewayPid = setup.gateway.pid;
+    const gatewayAtReady = gatewayPid ? readCpuMs(gatewayPid) : 0;
+    phase = 'clients coming back';
+    await waitUntilSettled(workers, live, before, readyAt + timeoutMs);
+    const rpcAtBack = readCpuMs(setup.rpcPid);
+    const gatewayCpuMs = gatewayPid ? readCpuMs(gatewayPid) - gatewayAtReady : 0;
+    const after = await workers.all(() => ({ kind: 'reliable-collect' as const }));
+    const rpcCalls = await readCounter(setup.metricsUrl, 'anycable_go_rpc_call_total');
+
+    const back = total(after, (r) => r.live);
+    const backAt = back >= live ? Math.max(...after.map((r) => r.lastCaughtUpAt)) : 0;
+    const errors = newErrors(before, after);
+    const rpcCpuMs = rpcAtBack - rpcAtSigterm;
+    const perClient = (ms: number): number => (live ? round(ms / live, 3) : 0);
+    const result: StormResult = {
+      peer: 'gateway',
+      title,
+      variant: mode,
+      clients: count,
+      subscribed: live,
+      back,
+      failed: Math.max(0, live - back),
+      errors,
+      restored: total(after, (r) => r.restored) - total(before, (r) => r.restored),
+      fresh: total(after, (r) => r.fresh) - total(before, (r) => r.fresh),
+      sigtermToBackSeconds: backAt ? round((backAt - sigtermAt) / 1000, 2) : -1,
+      readyToBackSeconds: backAt ? round((backAt - readyAt) / 1000, 2) : -1,
+      stopSeconds: round((stoppedAt - sigtermAt) / 1000, 2),
+      restartSeconds: round((readyAt - sigtermAt) / 1000, 2),
+      reconnectMs: summarize(after.map((r) => r.restoreMs)),
+      rpcCpuMs: round(rpcCpuMs, 0),
+      rpcCpuMsPerClient: perClient(rpcCpuMs),
+      rpcShutdownCpuMs: round(rpcAtReady - rpcAtSigterm, 0),
+      rpcReconnectCpuMs: round(rpcAtBack - rpcAtReady, 0),
+      newGatewayRpcCalls: rpcCalls,
+      gatewayCpuMs: round(gatewayCpuMs, 0),
+      gatewayCpuMsPerClient: perClient(gatewayCpuMs),
+    };
+    const failedAtFirst = total(opened, (reply) => reply.failed);
+    const problems = [
+      failedAtFirst > 0 ? `${failedAtFirst} clients did not subscribe at first: ${describeErrors(Object.assign({}, ...opened.map((reply) => reply.errors)))}` : '',
+      exitCode !== 0 ? `the old gateway did not exit by itself after SIGTERM (exit code ${String(exitCode)}; SIGKILLed after ${STOP_GRACE_MS} ms?)` : '',
+      rpcCalls < 0 ? `the new gateway's ${setup.metricsUrl} could not be read` : '',
+      back < live ? `only ${back}/${live} clients were back${Object.keys(errors).length ? `: ${describeErrors(errors)}` : ' before the deadline'}` : '',
+    ].filter(Boolean);
+    if (problems.length) result.error = problems.join('; ');
+    return result;
+  } finally {
+    stopTicker();
+  }
+}
+
+/**
+ * Waits until each of the `live` clients has come back once (a reconnection caught up) or failed,
+ * counted from the reports taken before the restart, or until `deadline`. Progress arrives from the
+ * workers every 500 ms; the exact time the last client came back is read from their reports.
+ */
+async function waitUntilSettled(workers: WorkerPool, live: number, before: ReliabilityReport[], deadline: number): Promise<void> {
+  const reconnectsBefore = total(before, (r) => r.reconnects);
+  const failedBefore = total(before, (r) => r.failed);
+  while (Date.now() < deadline) {
+    await sleep(100);
+    const progress = workers.progress();
+    const failed = progress.failed - failedBefore;
+    if (progress.completed - reconnectsBefore + failed >= live && progress.subscribed + failed >= live) return;
+  }
+}
+
+/** A counter of the gateway's Prometheus endpoint (-1 when it cannot be read). */
+async function readCounter(url: string, name: string): Promise<number> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    const match = new RegExp(`^${name} (\\d+)$`, 'm').exec(await response.text());
+    return match ? Number(match[1]) : -1;
+  } catch (error) {
+    process.stderr.write(`bench storm: ${url} not read: ${(error as Error).message}\n`);
+    return -1;
+  }
+}
+
+/** Failure reasons counted after `before` was taken. */
+function newErrors(before: ReliabilityReport[], after: ReliabilityReport[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const report of after) for (const [reason, times] of Object.entries(report.errors)) counts[reason] = (counts[reason] ?? 0) + times;
+  for (const report of before) for (const [reason, times] of Object.entries(report.errors)) counts[reason] = (counts[reason] ?? 0) - times;
+  return Object.fromEntries(Object.entries(counts).filter(([, times]) => times > 0));
+}
