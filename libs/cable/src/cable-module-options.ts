@@ -1,4 +1,4 @@
-import type { CableHttpRpcOptions } from './http/cable-http-rpc.controller.js';
+import type { CableHttpRpcOptions } from './http/http-rpc-options.js';
 import type { ModuleMetadata, Type } from '@nestjs/common';
 import type { ValidatorOptions } from 'class-validator';
 
@@ -39,7 +39,7 @@ export interface CableModuleOptions {
   validation?: ValidatorOptions;
   /**
    * Also serve the contract as anycable-go's RPC over HTTP, on the app's HTTP server under
-   * `httpRpc.path` (see cableHttpRpcController); unset: gRPC only.
+   * `httpRpc.path` (see HttpRpcEndpoint), ahead of the app's HTTP framework; unset: gRPC only.
    */
   httpRpc?: CableHttpRpcOptions;
 }

@@ -4,7 +4,8 @@ import { CABLE_MODULE_OPTIONS, DEFAULT_MAX_CONCURRENT_CALLS } from './cable.cons
 import type { CableModuleOptions } from './cable-module-options.js';
 import { CableRpcController } from './grpc/cable-rpc.controller.js';
 import { CallLimiter } from './grpc/call-limiter.js';
-import { cableHttpRpcController } from './http/cable-http-rpc.controller.js';
+import { HttpRpcEndpoint } from './http/http-rpc.endpoint.js';
+import { HttpRpcMount } from './http/http-rpc.mount.js';
 import { CableExplorer } from './runtime/cable.explorer.js';
 import { CableServer } from './runtime/cable.server.js';
 import { CommandHandler } from './runtime/command.handler.js';
@@ -30,10 +31,11 @@ export class CableModule {
   /** Registers the framework; see {@link CableModuleOptions}. */
   static forRoot(options: CableModuleOptions = {}): DynamicModule {
     const maxConcurrentCalls = options.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS;
+    const { httpRpc } = options;
     return {
       module: CableModule,
       imports: [DiscoveryModule, ...(options.imports ?? [])],
-      controllers: [CableRpcController, ...(options.httpRpc ? [cableHttpRpcController(options.httpRpc)] : [])],
+      controllers: [CableRpcController],
       providers: [
         { provide: CABLE_MODULE_OPTIONS, useValue: options },
         { provide: CallLimiter, useValue: new CallLimiter(maxConcurrentCalls) },
@@ -42,6 +44,16 @@ export class CableModule {
         CommandHandler,
         DisconnectHandler,
         CableServer,
+        ...(httpRpc
+          ? [
+              {
+                provide: HttpRpcEndpoint,
+                useFactory: (server: CableServer, limiter: CallLimiter) => new HttpRpcEndpoint(httpRpc, server, limiter),
+                inject: [CableServer, CallLimiter],
+              },
+              HttpRpcMount,
+            ]
+          : []),
         ...(options.connection ? [options.connection] : []),
         ...(options.channels ?? []),
       ],

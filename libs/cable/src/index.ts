@@ -21,7 +21,7 @@ export { CableServer } from './runtime/cable.server.js';
 export * from './runtime/transmissions.js';
 export * from './grpc/cable-grpc-options.js';
 export { CallLimiter } from './grpc/call-limiter.js';
-export * from './http/cable-http-rpc.controller.js';
+export type * from './http/http-rpc-options.js';
 export * from './tokens/cable-tokens-options.js';
 export * from './tokens/cable-token.service.js';
 export * from './tokens/stream-signer.service.js';
