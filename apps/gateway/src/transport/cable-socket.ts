@@ -24,6 +24,8 @@ export interface TransportContext {
 export class CableSocket implements SessionSocket {
   readonly encoder: FrameEncoder = WS_ENCODER;
   private handshake: Handshake | null;
+  /** The 101 answer is still corked in the socket (see CableServer.handleUpgrade). */
+  private upgradeHeld = true;
 
   constructor(
     /** Session id, generated at accept so transport log lines carry it too. */
@@ -57,6 +59,7 @@ export class CableSocket implements SessionSocket {
   sendFrame(frame: Buffer): boolean {
     if (this.ws.readyState !== WebSocket.OPEN) return false;
     this.socket.write(frame);
+    if (this.upgradeHeld) this.releaseUpgrade();
     const limit = this.context.maxPendingBytes;
     if (limit > 0 && this.socket.writableLength > limit) {
       this.context.stats.slowClients++;
@@ -78,11 +81,18 @@ export class CableSocket implements SessionSocket {
 
   /** Starts the closing handshake; safe to call in any state. */
   close(code: number, reason = ''): void {
+    if (this.upgradeHeld) this.releaseUpgrade();
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code, reason);
   }
 
   terminate(): void {
     this.ws.terminate();
+  }
+
+  /** Sends the held 101 answer, with whatever was written after it, in one write. */
+  private releaseUpgrade(): void {
+    this.upgradeHeld = false;
+    this.socket.uncork();
   }
 
   /** Stops reading the socket (TCP back-pressure on a client sending faster than it is served). */
