@@ -17,6 +17,7 @@ if (!path) {
 }
 const summary = summarizeProfile(path, Number(rows ?? 20));
 process.stdout.write(`${path}: ${summary.totalMs} ms sampled\n`);
+print('by phase (each sample once; see bench/src/profile/connect-phases.ts)', summary.byPhase);
 print('self time by origin', summary.byOrigin);
 print('self time by function', summary.selfByFunction);
 print('inclusive time of our functions', summary.inclusiveOwn);

@@ -1,10 +1,19 @@
 import { readFileSync } from 'node:fs';
+import { phaseOf } from './connect-phases.js';
+import { SourceResolver } from './source-resolver.js';
 
 /** The parts of a V8 .cpuprofile (Chrome DevTools format) the summary reads. */
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
+  nodes: { id: number; callFrame: CallFrame; children?: number[] }[];
   samples: number[];
   timeDeltas: number[];
+}
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+  columnNumber?: number;
 }
 
 /** One row: a name and the share of sampled time. */
@@ -23,9 +32,11 @@ export interface ProfileSummary {
   selfByFunction: ProfileRow[];
   /** Inclusive time (self + callees) of the functions in our own source (apps/, libs/, bench/). */
   inclusiveOwn: ProfileRow[];
+  /** Every sample put in one phase of a connection's life (connect-phases.ts). */
+  byPhase: ProfileRow[];
 }
 
-const OWN_SOURCE = /\/(?:dist\/)?((?:apps|libs|bench)\/[^?#]+)$/;
+const OWN_SOURCE = /(?:^|\/)(?:dist\/)?((?:apps|libs|bench)\/[^?#]+)$/;
 
 /** Names the origin of a call frame: `apps/gateway/src/hub/hub.js`, `pkg:ws`, `node:net`, `(native)`. */
 export function originOf(url: string, functionName: string): string {
@@ -38,9 +49,15 @@ export function originOf(url: string, functionName: string): string {
   return url.split('/').slice(-2).join('/');
 }
 
-/** Summarises a .cpuprofile file: the top `limit` rows of each view. */
+/**
+ * Summarises a .cpuprofile file: the top `limit` rows of each view. Frames of a bundle (the apps run
+ * as dist/apps/<app>/src/main.bundle.js) are read through its source map, so that they are named by
+ * the file they came from (a package, or our own source) rather than all by the bundle.
+ */
 export function summarizeProfile(path: string, limit = 20): ProfileSummary {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
+  const sources = new SourceResolver();
+  for (const node of profile.nodes) sources.resolve(node.callFrame);
   const selfMicros = new Map<number, number>();
   let total = 0;
   profile.samples.forEach((id, index) => {
@@ -84,12 +101,29 @@ export function summarizeProfile(path: string, limit = 20): ProfileSummary {
     if (fresh) onPath.delete(key);
   };
   walk(profile.nodes[0].id, new Set());
+  const parents = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+  const byPhase = new Map<string, number>();
+  for (const [id, micros] of selfMicros) {
+    const stack: { functionName: string; origin: string }[] = [];
+    for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) {
+      const frame = nodes.get(at)!.callFrame;
+      stack.push({ functionName: frame.functionName, origin: originOf(frame.url, frame.functionName) });
+    }
+    add(byPhase, phaseOf(stack), micros);
+  }
   const rows = (map: Map<string, number>): ProfileRow[] =>
     [...map]
       .sort((a, b) => b[1] - a[1])
       .slice(0, limit)
       .map(([name, micros]) => ({ name, ms: Math.round(micros / 1e3), percent: Math.round((micros / total) * 1000) / 10 }));
-  return { totalMs: Math.round(total / 1e3), byOrigin: rows(byOrigin), selfByFunction: rows(byFunction), inclusiveOwn: rows(inclusive) };
+  return {
+    totalMs: Math.round(total / 1e3),
+    byOrigin: rows(byOrigin),
+    selfByFunction: rows(byFunction),
+    inclusiveOwn: rows(inclusive),
+    byPhase: rows(byPhase),
+  };
 }
 
 function add(map: Map<string, number>, key: string, value: number): void {
