@@ -126,6 +126,18 @@ describe('gateway lifecycle, configuration and access rules', () => {
     await welcomed(gateway.url());
   });
 
+  test('gc_after_churn: once that many connections opened or closed and then 5 s passed without any, one full GC, logged', async () => {
+    const rpc = await rpcServer();
+    const gateway = await gatewayFor(rpc, { ANYCABLE_GC_AFTER_CHURN: '6' });
+    const clients = await Promise.all(Array.from({ length: 3 }, (_, i) => welcomed(`${gateway.url()}?user=u${i}`)));
+    for (const client of clients) client.close();
+    await Promise.all(clients.map((client) => client.closed));
+    // 3 opened + 3 closed; the collection runs in process (no --expose-gc, no --inspect given).
+    const [line] = await gateway.process.waitForOutput(/connection burst over: full GC \(gc_after_churn\).*/, 15_000);
+    assert.match(line, /churn[=:" ]+6\b/);
+    assert.doesNotMatch(gateway.process.output(), /the full GC failed/);
+  });
+
   test('allowed_origins: matching Origin hosts pass, others get 403, no Origin passes', async () => {
     const rpc = await rpcServer();
     const gateway = await gatewayFor(rpc, { ANYCABLE_ALLOWED_ORIGINS: '*.example.com,localhost:3000' });

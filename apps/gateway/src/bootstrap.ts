@@ -75,6 +75,7 @@ export async function bootstrap(config: GatewayConfig): Promise<void> {
     undefined,
     undefined,
     (churn, tookMs) => logger.info({ churn, tookMs, rssMiB: Math.round(process.memoryUsage.rss() / 2 ** 20) }, 'connection burst over: full GC (gc_after_churn)'),
+    (error) => logger.warn({ err: (error as Error)?.message ?? String(error) }, 'connection burst over: the full GC failed (gc_after_churn); trying again after the next burst'),
   ).start();
 
   const address = app.getHttpServer().address() as AddressInfo;

@@ -80,8 +80,9 @@ export interface WsConfig {
    */
   maxSubscriptions: number;
   /**
-   * `gc_after_churn` (1000, our extension): after that many connections opened or closed and then
-   * a quiet moment, one full GC returns the storm's garbage to the OS (see MemoryCompactor); 0 = never.
+   * `gc_after_churn` (1000, our extension; the default is in config-options.ts, load-config only
+   * checks it is >= 0): after that many connections opened or closed and then a quiet moment, one
+   * memory-reducing full GC returns the storm's garbage to the OS (see MemoryCompactor); 0 = never.
    */
   gcAfterChurn: number;
 }

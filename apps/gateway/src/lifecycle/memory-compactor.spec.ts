@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { COMPACT_QUIET_MS, MemoryCompactor, type ConnectionCounts } from './memory-compactor.js';
+import { COMPACT_QUIET_MS, MemoryCompactor, memoryReducingCollection, type ConnectionCounts } from './memory-compactor.js';
 
 function harness(churn: number) {
   let counts: ConnectionCounts = { accepted: 0, open: 0 };
   let now = 0;
   let collected = 0;
-  const compactor = new MemoryCompactor(churn, () => counts, () => collected++, () => now);
+  const compactor = new MemoryCompactor(churn, () => counts, () => void collected++, () => now);
   return {
     compactor,
     set: (accepted: number, open: number) => (counts = { accepted, open }),
@@ -65,7 +65,38 @@ test('gc_after_churn=0 never starts', () => {
   assert.equal(h.collected(), 0);
 });
 
-test('the default collector is V8 gc(), available without --expose-gc', () => {
-  const compactor = new MemoryCompactor(1, () => ({ accepted: 0, open: 0 }));
-  assert.doesNotThrow(() => (compactor as unknown as { collect: () => void }).collect());
+test('the default collector is a memory-reducing full collection, available without --expose-gc or --inspect', async () => {
+  await assert.doesNotReject(memoryReducingCollection());
+});
+
+test('an asynchronous collection is reported once it has finished; a failure goes to onFailed', async () => {
+  const collected: number[] = [];
+  const failures: unknown[] = [];
+  let finish: () => void = () => undefined;
+  let counts: ConnectionCounts = { accepted: 0, open: 0 };
+  let now = 0;
+  const compactor = new MemoryCompactor(
+    1,
+    () => counts,
+    () => new Promise<void>((resolve) => (finish = resolve)),
+    () => now,
+    (churn) => collected.push(churn),
+    (error) => failures.push(error),
+  );
+  counts = { accepted: 5, open: 5 };
+  compactor.check();
+  now += COMPACT_QUIET_MS;
+  compactor.check();
+  assert.deepEqual(collected, [], 'not reported before it finished');
+  finish();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(collected, [5]);
+
+  const failing = new MemoryCompactor(1, () => counts, () => Promise.reject(new Error('no inspector')), () => now, () => undefined, (error) => failures.push(error));
+  counts = { accepted: 9, open: 9 };
+  failing.check();
+  now += COMPACT_QUIET_MS;
+  failing.check();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal((failures[0] as Error).message, 'no inspector');
 });

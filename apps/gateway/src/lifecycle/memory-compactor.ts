@@ -23,8 +23,9 @@ const CHECK_EVERY_MS = 500;
  * the process's RSS until allocation pressure triggers a full collection, which an idle gateway
  * never makes: at 10,000 connections that was about 13 KB per connection of RSS holding nothing.
  * After at least `churn` connections opened or closed since the last collection, and then
- * {@link COMPACT_QUIET_MS} without any change, one full collection runs (tens of ms at 10,000
- * connections, once per storm, never during one). `gc_after_churn` (0 = never).
+ * {@link COMPACT_QUIET_MS} without any change, one memory-reducing collection runs (see
+ * {@link memoryReducingCollection}; 0.1–0.3 s at 10,000 connections, once per storm, never during
+ * one). `gc_after_churn` (0 = never).
  */
 export class MemoryCompactor {
   private timer: NodeJS.Timeout | null = null;
@@ -37,9 +38,11 @@ export class MemoryCompactor {
   constructor(
     private readonly churn: number,
     private readonly counts: () => ConnectionCounts,
-    private readonly collect: () => void = fullGarbageCollection(),
+    /** Runs the collection; a promise when it completes later. */
+    private readonly collect: () => void | Promise<void> = memoryReducingCollection,
     private readonly now: () => number = Date.now,
     private readonly onCollected: (churn: number, tookMs: number) => void = () => undefined,
+    private readonly onFailed: (error: unknown) => void = () => undefined,
   ) {}
 
   start(): void {
@@ -71,16 +74,46 @@ export class MemoryCompactor {
     this.atLastCollection = counts;
     this.collections++;
     const started = this.now();
-    this.collect();
-    this.onCollected(opened + closed, this.now() - started);
+    const report = (): void => this.onCollected(opened + closed, this.now() - started);
+    const collecting = this.collect();
+    if (collecting) collecting.then(report, (error: unknown) => this.onFailed(error));
+    else report();
   }
 }
+
+/**
+ * The collection V8 makes when its embedder says memory is low (what the inspector's
+ * `HeapProfiler.collectGarbage` runs): full collections that also compact the old generation,
+ * shrink the young one back to its minimum and give the freed pages to the OS. The plain `gc()` of
+ * --expose-gc does none of the last three: after a 10,000-connection gRPC storm the gateway's RSS
+ * stayed at 386 MiB after it (old space 257 MiB committed for 79 used, new space 32 MiB), and went
+ * to 208 MiB after this (old space 107 MiB, new space 1 MiB). Runs through an in-process inspector
+ * session (no port is opened; works whether or not Node runs with --inspect); where Node has no
+ * inspector, falls back to `gc()`.
+ */
+export async function memoryReducingCollection(): Promise<void> {
+  // Loaded on first use: Node built without the inspector throws on importing it.
+  if (!process.features.inspector) return plainFullCollection()();
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  session.connect();
+  try {
+    await new Promise<void>((resolve, reject) => session.post('HeapProfiler.collectGarbage', (error) => (error ? reject(error) : resolve())));
+  } finally {
+    session.disconnect();
+  }
+}
+
+let plainGc: (() => void) | null = null;
 
 /**
  * V8's `gc()`, without starting Node with --expose-gc: the flag set at run time installs it in
  * contexts created afterwards.
  */
-function fullGarbageCollection(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
+function plainFullCollection(): () => void {
+  if (!plainGc) {
+    setFlagsFromString('--expose-gc');
+    plainGc = runInNewContext('gc') as () => void;
+  }
+  return plainGc;
 }
