@@ -42,6 +42,11 @@ export class WorkerPool {
     return this.workers.length;
   }
 
+  /** The workers' process ids (for their CPU time in /proc). */
+  get pids(): number[] {
+    return this.workers.flatMap((worker) => (worker.child.pid === undefined ? [] : [worker.child.pid]));
+  }
+
   /** Counters summed over the workers (last report of each). */
   progress(): WorkerProgress {
     const total = { ...NO_PROGRESS };

@@ -77,7 +77,7 @@ export function renderMarkdown(report: BenchReport, descriptions: Record<string,
     );
     for (const r of results.reliability) {
       if (!r.restoreMs) {
-        lines.push(failedRow(r, 9).replace(/^\| [^|]+/, `| ${r.title}`));
+        lines.push(failedRow(r, 10).replace(/^\| [^|]+/, `| ${r.title}`));
         continue;
       }
       lines.push(
@@ -113,16 +113,17 @@ export function renderMarkdown(report: BenchReport, descriptions: Record<string,
         'restored / new sessions',
         'SIGTERM → all back (s)',
         'ready → all back (s)',
-        'old gateway stop / restart (s)',
+        'old gateway stop / restart (s); its CPU ms while stopping',
         'reconnect p50 / p99 ms',
         'RPC calls of the new gateway',
         'RPC app CPU ms: shutdown + reconnect (per client)',
         'new gateway CPU ms (per client)',
+        "clients' CPU ms: restart + reconnect",
       ]),
     );
     for (const r of results.storm) {
       if (r.back === undefined) {
-        lines.push(failedRow(r, 9).replace(/^\| [^|]+/, `| ${r.title}`));
+        lines.push(failedRow(r, 10).replace(/^\| [^|]+/, `| ${r.title}`));
         continue;
       }
       const cells = [
@@ -130,11 +131,12 @@ export function renderMarkdown(report: BenchReport, descriptions: Record<string,
         `${r.restored} / ${r.fresh}`,
         String(r.sigtermToBackSeconds),
         String(r.readyToBackSeconds),
-        `${r.stopSeconds} / ${r.restartSeconds}`,
+        `${r.stopSeconds} / ${r.restartSeconds}; ${r.oldGatewayStopCpuMs}`,
         `${r.reconnectMs.p50} / ${r.reconnectMs.p99}`,
         String(r.newGatewayRpcCalls),
         `${r.rpcShutdownCpuMs} + ${r.rpcReconnectCpuMs} (${r.rpcCpuMsPerClient})`,
         `${r.gatewayCpuMs} (${r.gatewayCpuMsPerClient})`,
+        `${r.clientsRestartCpuMs} + ${r.clientsReconnectCpuMs}`,
       ];
       lines.push(`| ${r.title}${r.error ? ' ⚠' : ''} | ${cells.join(' | ')} |`);
     }

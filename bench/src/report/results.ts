@@ -182,11 +182,19 @@ export interface StormResult extends PeerMeasurement {
   rpcShutdownCpuMs: number;
   /** …of which new gateway ready → every client back: what reconnecting asked of it (Connect, subscribe). */
   rpcReconnectCpuMs: number;
+  /** CPU the old gateway used from SIGTERM to its exit (closing every session, its Disconnect calls). */
+  oldGatewayStopCpuMs: number;
   /** RPC calls the new gateway made until every client was back (its anycable_go_rpc_call_total; -1: not read). */
   newGatewayRpcCalls: number;
   /** CPU the new gateway process used from its ready line until every client was back. */
   gatewayCpuMs: number;
   gatewayCpuMsPerClient: number;
+  /**
+   * CPU of the load workers (the clients) SIGTERM → ready (mostly their attempts against the closed
+   * port) and ready → back: they share the 2 cores with the gateway starting and serving.
+   */
+  clientsRestartCpuMs: number;
+  clientsReconnectCpuMs: number;
 }
 
 export interface ScenarioResults {

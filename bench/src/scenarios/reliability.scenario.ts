@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { publishOnSchedule } from '../broadcast-publisher.js';
 import type { BenchOptions, GatewayBroker } from '../cli-options.js';
 import { onInterrupt } from '../cleanup.js';
@@ -10,7 +8,7 @@ import type { ReliabilityCluster } from '../reliability/reliability-cluster.js';
 import { startSocketIoCluster } from '../reliability/socket-io-cluster.js';
 import type { ReliabilityResult } from '../report/results.js';
 import { round, summarize, total } from '../statistics.js';
-import { describeErrors, sleep, tick, type Scenario, type ScenarioContext } from './scenario.js';
+import { describeErrors, sleep, tick, writeNodeLogs, type Scenario, type ScenarioContext } from './scenario.js';
 
 /** How long the end of a run may go without a new receipt before it stops waiting for the rest. */
 const DRAIN_STALL_MS = 10_000;
@@ -65,19 +63,12 @@ export const reliabilityScenario: Scenario<ReliabilityResult> = {
       context.progress.update(`${label}: stopping`);
       await workers?.stop();
       forgetWorkers();
-      writeLogs(context, peer, variant, cluster.logs());
+      writeNodeLogs(context, peer.id, variant, cluster.logs());
       await cluster.stop();
       forgetCluster();
     }
   },
 };
-
-/** The nodes' output beside the results: <out>/logs/<label>-<peer>-<variant>.log. */
-function writeLogs(context: ScenarioContext, peer: Peer, variant: string, text: string): void {
-  const dir = join(context.options.outDir, 'logs');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${context.options.label}-${peer.id}-${variant.replace(/[^\w.-]+/g, '_')}.log`), text);
-}
 
 /** The measured setup's name in tables. */
 export function titleOf(peer: Peer, variant: string): string {

@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchOptions, ScenarioName } from '../cli-options.js';
 import { onInterrupt } from '../cleanup.js';
@@ -134,4 +135,11 @@ export function describeErrors(errors: Record<string, number>): string {
     .slice(0, 5)
     .map(([reason, times]) => `${times}× ${reason}`)
     .join('; ');
+}
+
+/** What the servers of a measurement printed, beside the results: <out>/logs/<label>-<peer>-<variant>.log. */
+export function writeNodeLogs(context: ScenarioContext, peerId: string, variant: string, text: string): void {
+  const dir = join(context.options.outDir, 'logs');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${context.options.label}-${peerId}-${variant.replace(/[^\w.-]+/g, '_')}.log`), text);
 }

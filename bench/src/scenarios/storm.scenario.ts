@@ -6,7 +6,7 @@ import { readCpuMs } from '../peers/process-cpu.js';
 import type { StormResult } from '../report/results.js';
 import { round, summarize, total } from '../statistics.js';
 import { startStormGateway, type StormGateway } from '../storm/storm-gateway.js';
-import { describeErrors, sleep, tick, type Scenario, type ScenarioContext } from './scenario.js';
+import { describeErrors, sleep, tick, writeNodeLogs, type Scenario, type ScenarioContext } from './scenario.js';
 
 /**
  * How long the old gateway gets after SIGTERM before the bench SIGKILLs it: past the gateway's
@@ -18,8 +18,8 @@ const STOP_GRACE_MS = 45_000;
  * storm (our gateway only): N clients subscribed through one gateway in front of the RPC app; the
  * gateway is restarted (SIGTERM: every client gets `disconnect` server_restart and a 1001 close,
  * the pending Disconnect calls are flushed, the process exits; then a new one starts on the same
- * port). Every client reconnects at once (retrying every 250 ms while the port is closed, jittered
- * up to 500 ms), once per mode: `plain` gets a new session through Connect + subscribe RPCs,
+ * port). Every client reconnects at once (within 500 ms; a refused attempt is retried after 250 ms,
+ * doubling up to 1 s), once per mode: `plain` gets a new session through Connect + subscribe RPCs,
  * `restore` asks for its session back (`?sid=`) from broker=redis, `jwt` identifies with a JWT and
  * follows a signed stream. Measured: SIGTERM → every client subscribed again, the new gateway's
  * ready → the same, the clients that did not come back, sessions restored / new, the RPC app's CPU
@@ -54,6 +54,7 @@ export const stormScenario: Scenario<StormResult> = {
       context.progress.update(`${label}: stopping`);
       await workers?.stop();
       forgetWorkers();
+      writeNodeLogs(context, peer.id, mode, setup.logs());
       await setup.stop();
       forgetSetup();
     }
@@ -88,6 +89,9 @@ async function storm(title: string, mode: StormMode, setup: StormGateway, worker
     const before = await workers.all(() => ({ kind: 'reliable-collect' as const }));
 
     phase = 'SIGTERM, waiting for the old gateway to exit';
+    const clientsCpu = (): number => workers.pids.reduce((sum, pid) => sum + readCpuMs(pid), 0);
+    const clientsAtSigterm = clientsCpu();
+    const oldGatewayCpu = followCpu(setup.gateway.pid);
     const rpcAtSigterm = readCpuMs(setup.rpcPid);
     const sigtermAt = Date.now();
     let stoppedAt = sigtermAt;
@@ -96,17 +100,20 @@ async function storm(title: string, mode: StormMode, setup: StormGateway, worker
       stopGraceMs: STOP_GRACE_MS,
       stopped: (code) => {
         stoppedAt = Date.now();
+        oldGatewayCpu.stop();
         exitCode = code;
         phase = 'starting the new gateway';
       },
     });
     const readyAt = Date.now();
     const rpcAtReady = readCpuMs(setup.rpcPid);
+    const clientsAtReady = clientsCpu();
     const gatewayPid = setup.gateway.pid;
     const gatewayAtReady = gatewayPid ? readCpuMs(gatewayPid) : 0;
     phase = 'clients coming back';
     await waitUntilSettled(workers, live, before, readyAt + timeoutMs);
     const rpcAtBack = readCpuMs(setup.rpcPid);
+    const clientsAtBack = clientsCpu();
     const gatewayCpuMs = gatewayPid ? readCpuMs(gatewayPid) - gatewayAtReady : 0;
     const after = await workers.all(() => ({ kind: 'reliable-collect' as const }));
     const rpcCalls = await readCounter(setup.metricsUrl, 'anycable_go_rpc_call_total');
@@ -137,7 +144,10 @@ async function storm(title: string, mode: StormMode, setup: StormGateway, worker
       rpcShutdownCpuMs: round(rpcAtReady - rpcAtSigterm, 0),
       rpcReconnectCpuMs: round(rpcAtBack - rpcAtReady, 0),
       newGatewayRpcCalls: rpcCalls,
+      oldGatewayStopCpuMs: round(oldGatewayCpu.usedMs(), 0),
       gatewayCpuMs: round(gatewayCpuMs, 0),
+      clientsRestartCpuMs: round(clientsAtReady - clientsAtSigterm, 0),
+      clientsReconnectCpuMs: round(clientsAtBack - clientsAtReady, 0),
       gatewayCpuMsPerClient: perClient(gatewayCpuMs),
     };
     const failedAtFirst = total(opened, (reply) => reply.failed);
@@ -168,6 +178,29 @@ async function waitUntilSettled(workers: WorkerPool, live: number, before: Relia
     const failed = progress.failed - failedBefore;
     if (progress.completed - reconnectsBefore + failed >= live && progress.subscribed + failed >= live) return;
   }
+}
+
+/**
+ * The CPU a process uses until it exits: /proc is read every 100 ms while it lives (the last reading
+ * before the exit is what it used, at most 100 ms short).
+ */
+function followCpu(pid: number | undefined): { stop(): void; usedMs(): number } {
+  const read = (): number | undefined => {
+    try {
+      return pid ? readCpuMs(pid) : undefined;
+    } catch (error) {
+      // ENOENT: the process is gone, its last reading stands; anything else is worth a line.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') process.stderr.write(`bench storm: /proc/${pid}/stat not read: ${(error as Error).message}\n`);
+      return undefined;
+    }
+  };
+  const first = read() ?? 0;
+  let last = first;
+  const timer = setInterval(() => (last = read() ?? last), 100);
+  return {
+    stop: () => clearInterval(timer),
+    usedMs: () => last - first,
+  };
 }
 
 /** A counter of the gateway's Prometheus endpoint (-1 when it cannot be read). */

@@ -56,6 +56,8 @@ export interface StormGateway {
   readonly metricsUrl: string;
   /** The last lines of both processes, for error messages. */
   output(): string;
+  /** Everything both printed (the gateway before and after its restart). */
+  logs(): string;
   stop(): Promise<void>;
 }
 
@@ -92,6 +94,7 @@ export async function startStormGateway(mode: StormMode, redisUrl: string): Prom
     rpcPid: rpc.pid,
     metricsUrl: `http://127.0.0.1:${port}/metrics`,
     output: () => `${gateway.output()}\n--- rpc ---\n${rpc.process.output().slice(-2000)}`,
+    logs: () => `${gateway.logs()}\n--- rpc ---\n${rpc.process.output()}`,
     stop: async () => {
       await gateway.stop();
       await rpc.process.stop('SIGTERM', 10_000);
