@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { status } from '@grpc/grpc-js';
 import type { RpcConfig } from '../config/gateway-config.js';
+import { loadConfig } from '../config/load-config.js';
 import { HttpTransport } from './http.transport.js';
 import { RpcTransportError } from './rpc-transport.js';
 
@@ -22,23 +23,11 @@ async function rpcServer(handler: Handler): Promise<{ url: string; server: Serve
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/_anycable`, server };
 }
 
-function configFor(host: string, overrides: Partial<RpcConfig> = {}): RpcConfig {
-  return {
-    impl: 'http',
-    host,
-    httpSecret: 's3cret',
-    concurrency: 4,
-    queueSize: 16,
-    requestTimeoutMs: 3000,
-    enableTls: false,
-    tlsVerify: true,
-    tlsRootCa: '',
-    maxRecvSize: 0,
-    maxSendSize: 0,
-    proxyHeaders: ['cookie'],
-    proxyCookies: null,
-    ...overrides,
-  };
+/** The gateway's RPC config as its loader builds it from flags (the defaults, an http rpc_host, a secret). */
+function configFor(host: string, extraFlags: string[] = []): RpcConfig {
+  const loaded = loadConfig([`--rpc_host=${host}`, '--http_rpc_secret=s3cret', '--rpc_concurrency=4', ...extraFlags], {});
+  if (loaded.kind !== 'run') throw new Error('bug: the test flags asked for help');
+  return loaded.config.rpc;
 }
 
 function json(response: ServerResponse, statusCode: number, body: string): void {
@@ -103,7 +92,7 @@ test('an answer that is not a JSON object, or larger than rpc_max_call_recv_size
   const { url, server } = await rpcServer((request, _body, response) =>
     json(response, 200, request.url === '/_anycable/connect' ? '[1,2]' : JSON.stringify({ status: 1, error_msg: 'x'.repeat(5000) })),
   );
-  const transport = new HttpTransport(configFor(url, { maxRecvSize: 1024 }));
+  const transport = new HttpTransport(configFor(url, ['--rpc_max_call_recv_size=1024']));
   try {
     const notObject = await rejection(transport.invoke('Connect', 's', {}, Date.now() + 2000));
     assert.equal(notObject.code, status.UNKNOWN);
