@@ -3,10 +3,11 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { chooseSubprotocol } from '../protocol/subprotocol.js';
-import { CableSocket, type TransportContext } from './cable-socket.js';
+import { CableSocket } from './cable-socket.js';
 import type { ConnectionBudget } from './connection-budget.js';
 import { handshakeOf, pathnameOf } from './handshake.js';
 import { compileOriginPatterns, isOriginAllowed } from './origin-check.js';
+import type { TransportContext } from './transport-socket.js';
 
 export interface CableServerOptions {
   readonly paths: readonly string[];

@@ -1,19 +1,10 @@
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
-import type { GatewayLogger } from '../log/logger.js';
-import type { GatewayStats } from '../metrics/gateway-stats.js';
 import type { FrameEncoder } from './frame-encoder.js';
 import type { Handshake } from './handshake.js';
 import type { SessionSocket } from './session-socket.js';
+import { TransportSocket, type TransportContext } from './transport-socket.js';
 import { WS_ENCODER } from './ws-frame-encoders.js';
-
-/** Shared by every socket of a server: one reference per socket instead of copies of each field. */
-export interface TransportContext {
-  readonly logger: GatewayLogger;
-  readonly stats: GatewayStats;
-  /** See WsConfig.maxPendingBytes. */
-  readonly maxPendingBytes: number;
-}
 
 /**
  * One accepted WebSocket connection. Frames are written as prebuilt buffers straight to the TCP
@@ -21,31 +12,21 @@ export interface TransportContext {
  * compression is off and `ws` writes every frame synchronously and whole.
  * Knows nothing of Action Cable or RPC.
  */
-export class CableSocket implements SessionSocket {
+export class CableSocket extends TransportSocket implements SessionSocket {
   readonly encoder: FrameEncoder = WS_ENCODER;
-  private handshake: Handshake | null;
   /** The 101 answer is still corked in the socket (see CableServer.handleUpgrade). */
   private upgradeHeld = true;
 
   constructor(
-    /** Session id, generated at accept so transport log lines carry it too. */
-    readonly sid: string,
+    sid: string,
     /** The negotiated sub-protocol, '' when the client offered none we speak. */
     readonly protocol: string,
     private readonly ws: WebSocket,
     private readonly socket: Duplex,
     handshake: Handshake,
-    private readonly context: TransportContext,
+    context: TransportContext,
   ) {
-    this.handshake = handshake;
-  }
-
-  /** The upgrade request's data, handed over once: the socket does not keep it. */
-  takeHandshake(): Handshake {
-    const handshake = this.handshake;
-    if (!handshake) throw new Error(`handshake of ${this.sid} already taken`);
-    this.handshake = null;
-    return handshake;
+    super(sid, handshake, context);
   }
 
   get isOpen(): boolean {
@@ -60,17 +41,7 @@ export class CableSocket implements SessionSocket {
     if (this.ws.readyState !== WebSocket.OPEN) return false;
     this.socket.write(frame);
     if (this.upgradeHeld) this.releaseUpgrade();
-    const limit = this.context.maxPendingBytes;
-    if (limit > 0 && this.socket.writableLength > limit) {
-      this.context.stats.slowClients++;
-      this.context.logger.warn(
-        { sid: this.sid, pendingBytes: this.socket.writableLength, limit },
-        'client is not reading (ws_max_pending_size exceeded): disconnecting',
-      );
-      this.ws.terminate();
-      return false;
-    }
-    return true;
+    return this.withinSendBound(this.socket.writableLength);
   }
 
   sendText(json: string): boolean {

@@ -4,7 +4,8 @@ import type { ClientCommand } from '#libs/protocol';
 import type { RawData } from 'ws';
 import { decodeClientCommand } from '../protocol/client-command.decoder.js';
 import { CableServer, type CableServerOptions } from './cable-server.js';
-import type { CableSocket, TransportContext } from './cable-socket.js';
+import type { CableSocket } from './cable-socket.js';
+import type { TransportContext } from './transport-socket.js';
 
 /** Why a frame was refused by the decoder. */
 export interface InvalidFrame {

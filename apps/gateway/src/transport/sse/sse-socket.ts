@@ -1,8 +1,10 @@
 import type { ServerResponse } from 'node:http';
-import type { TransportContext } from '../cable-socket.js';
 import type { FrameEncoder } from '../frame-encoder.js';
 import type { Handshake } from '../handshake.js';
 import type { SessionSocket } from '../session-socket.js';
+import { TransportSocket, type TransportContext } from '../transport-socket.js';
+
+const SSE_FIELDS = Object.freeze({ transport: 'sse' });
 
 /**
  * One SSE response as a session's socket. Until the session is authenticated and subscribed the
@@ -12,9 +14,8 @@ import type { SessionSocket } from '../session-socket.js';
  * like a WebSocket's: a client that does not read is disconnected.
  * Knows nothing of Action Cable or RPC.
  */
-export class SseSocket implements SessionSocket {
+export class SseSocket extends TransportSocket implements SessionSocket {
   readonly protocol = 'sse';
-  private handshake: Handshake | null;
   private backlog: Buffer[] | null = [];
   private backlogBytes = 0;
   private ended = false;
@@ -22,22 +23,15 @@ export class SseSocket implements SessionSocket {
   private closeCode: number | null = null;
 
   constructor(
-    readonly sid: string,
+    sid: string,
     readonly encoder: FrameEncoder,
     private readonly response: ServerResponse,
     /** The response uses chunked transfer encoding: the encoder builds every event as a chunk. */
     private readonly chunked: boolean,
     handshake: Handshake,
-    private readonly context: TransportContext,
+    context: TransportContext,
   ) {
-    this.handshake = handshake;
-  }
-
-  takeHandshake(): Handshake {
-    const handshake = this.handshake;
-    if (!handshake) throw new Error(`handshake of ${this.sid} already taken`);
-    this.handshake = null;
-    return handshake;
+    super(sid, handshake, context);
   }
 
   /** The close code the session chose before the response was established (1011: the RPC failed). */
@@ -51,20 +45,17 @@ export class SseSocket implements SessionSocket {
 
   sendFrame(frame: Buffer): boolean {
     if (!this.isOpen) return false;
-    const limit = this.context.maxPendingBytes;
     if (this.backlog) {
       this.backlog.push(frame);
       this.backlogBytes += frame.length;
-      if (limit > 0 && this.backlogBytes > limit) return this.dropSlowClient(this.backlogBytes);
-      return true;
+      return this.withinSendBound(this.backlogBytes);
     }
     // Straight to the connection: the frame is already a whole chunk (see sseEncoderFor), the same
     // buffer for every subscriber of a broadcast.
     const socket = this.response.socket;
     if (!socket) return false;
     socket.write(frame);
-    if (limit > 0 && socket.writableLength > limit) return this.dropSlowClient(socket.writableLength);
-    return true;
+    return this.withinSendBound(socket.writableLength);
   }
 
   sendText(json: string): boolean {
@@ -121,13 +112,7 @@ export class SseSocket implements SessionSocket {
 
   resume(): void {}
 
-  private dropSlowClient(pendingBytes: number): false {
-    this.context.stats.slowClients++;
-    this.context.logger.warn(
-      { sid: this.sid, pendingBytes, limit: this.context.maxPendingBytes, transport: 'sse' },
-      'client is not reading (ws_max_pending_size exceeded): disconnecting',
-    );
-    this.terminate();
-    return false;
+  protected override get transportFields(): Readonly<{ transport: string }> {
+    return SSE_FIELDS;
   }
 }
