@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CableSocket } from '../transport/cable-socket.js';
-import { LiveDelivery, type HoldEnd } from './live-delivery.js';
+import { LiveDelivery, type GapFiller, type HoldEnd, type LiveDeliveryOptions } from './live-delivery.js';
 
 /** A socket stand-in recording what was written (LiveDelivery only calls sid, sendFrame and sendText). */
 function socket(): { fake: CableSocket; written: string[] } {
@@ -16,17 +16,23 @@ function socket(): { fake: CableSocket; written: string[] } {
 
 const at = (offset: number) => ({ epoch: 'E', offset });
 const noFill = async () => null;
+/** The shared context of LiveDelivery, from the bounds, a hold-end callback (without the sid) and a gap filler. */
+const shared = (options: LiveDeliveryOptions, onHoldEnded: (reason: HoldEnd, released: number) => void, fill: GapFiller) => ({
+  options,
+  holdEnded: (_sid: string, reason: HoldEnd, released: number) => onHoldEnded(reason, released),
+  fill,
+});
 
 test('nothing held: frames go straight through', () => {
   const { fake, written } = socket();
-  const delivery = new LiveDelivery(fake, { holdMs: 1000, maxHeld: 10 }, () => {}, noFill);
+  const delivery = new LiveDelivery(fake, shared({ holdMs: 1000, maxHeld: 10 }, () => {}, noFill));
   assert.equal(delivery.sendFrame(Buffer.from('a'), 'id', 's', at(1)), true);
   assert.deepEqual(written, ['a']);
 });
 
 test('a restored subscription is held until its history answer; what the answer covered is dropped, now and later', () => {
   const { fake, written } = socket();
-  const delivery = new LiveDelivery(fake, { holdMs: 60_000, maxHeld: 10 }, () => {}, noFill);
+  const delivery = new LiveDelivery(fake, shared({ holdMs: 60_000, maxHeld: 10 }, () => {}, noFill));
   delivery.holdUntilAsked(['A', 'B']);
   delivery.sendFrame(Buffer.from('A3'), 'A', 's', at(3));
   delivery.sendFrame(Buffer.from('B1'), 'B', 't', at(1));
@@ -46,7 +52,7 @@ test('a restored subscription is held until its history answer; what the answer 
 test('holds end: unasked after holdMs; everything at once past maxHeld', async () => {
   const { fake, written } = socket();
   const ends: Array<[HoldEnd, number]> = [];
-  const delivery = new LiveDelivery(fake, { holdMs: 20, maxHeld: 2 }, (reason, released) => ends.push([reason, released]), noFill);
+  const delivery = new LiveDelivery(fake, shared({ holdMs: 20, maxHeld: 2 }, (reason, released) => ends.push([reason, released]), noFill));
   delivery.holdUntilAsked(['A', 'B']);
   delivery.holdForAnswer('B'); // B's command came: it waits for its answer, not for the timer
   delivery.sendFrame(Buffer.from('A1'), 'A', 's', at(1));
@@ -63,10 +69,10 @@ test('holds end: unasked after holdMs; everything at once past maxHeld', async (
 test('after a history answer the stream is continuous: a gap is fetched and written before what follows it', async () => {
   const { fake, written } = socket();
   const asked: string[] = [];
-  const delivery = new LiveDelivery(fake, { holdMs: 60_000, maxHeld: 10 }, () => {}, async (identifier, stream, after) => {
+  const delivery = new LiveDelivery(fake, shared({ holdMs: 60_000, maxHeld: 10 }, () => {}, async (identifier, stream, after) => {
     asked.push(`${identifier} ${stream} after ${after.offset}`);
     return [4, 5, 6].map((offset) => ({ offset, text: `fetched ${offset}` }));
-  });
+  }));
   delivery.holdForAnswer('A');
   delivery.answered('A', new Map([['s', at(3)]]));
   delivery.sendFrame(Buffer.from('A6'), 'A', 's', at(6));

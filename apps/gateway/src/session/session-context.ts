@@ -8,6 +8,8 @@ import type { CableRpc } from '../rpc/rpc-client.js';
 import type { PresenceTracker } from '../presence/presence-tracker.js';
 import type { StreamChannels } from '../streams/stream-channels.js';
 import type { WhisperPublisher } from '../streams/whisper-publisher.js';
+import type { ChannelCommands } from './channel-commands.js';
+import type { LiveDeliveryContext } from './live-delivery.js';
 import type { PingScheduler } from './ping-scheduler.js';
 import type { SessionRegistry } from './session-registry.js';
 
@@ -46,4 +48,15 @@ export interface SessionContext {
   readonly disconnects: Pick<DisconnectQueue, 'enqueue'>;
   readonly pings: Pick<PingScheduler, 'add' | 'remove'>;
   readonly registry: Pick<SessionRegistry, 'indexIdentifiers' | 'remove' | 'withSid'>;
+}
+
+/**
+ * What a session is given: the collaborators, plus what SessionService builds from them once for
+ * every session (shared objects instead of per-session closures).
+ */
+export interface SessionRuntime extends SessionContext {
+  /** Bounds, hold-end reporting and gap filling of every session's live delivery. */
+  readonly delivery: LiveDeliveryContext;
+  /** The subscription commands (and presence) every session runs. */
+  readonly commands: ChannelCommands;
 }

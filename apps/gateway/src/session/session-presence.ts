@@ -9,11 +9,11 @@ export const PRESENCE_STREAM_STATE = '$p';
 /** What a session's presence commands need from their session. */
 export interface PresenceSessionPort {
   readonly sid: string;
-  /** Sends a frame while the session is connected. */
-  send(frame: string): void;
+  /** Sends a frame while the session is connected (nothing once it closes). */
+  sendWhileConnected(frame: string): void;
   /** Logs refused input (bounded per session) and goes on. */
-  badInput(message: string, fields: Record<string, unknown>): void;
-  debug(message: string, fields: Record<string, unknown>): void;
+  badInput(message: string, fields?: Record<string, unknown>): void;
+  log(level: 'debug', message: string, fields?: Record<string, unknown>): void;
 }
 
 /**
@@ -25,76 +25,74 @@ export interface PresenceSessionPort {
  * also for a missing subscription or presence stream, so @anycable/web's `info()` fails instead of waiting forever).
  */
 export class SessionPresence {
-  constructor(
-    private readonly session: PresenceSessionPort,
-    private readonly tracker: Pick<PresenceTracker, 'join' | 'leave' | 'info' | 'sessionClosed'>,
-  ) {}
+  /** One for every session of the gateway: the session is an argument, so a session holds nothing for presence until it joins. */
+  constructor(private readonly tracker: Pick<PresenceTracker, 'join' | 'leave' | 'info' | 'sessionClosed'>) {}
 
   /** A client's `join` (or the `presence` of its `subscribe`): `{ id, info }`, id a non-empty string. */
-  async join(identifier: string, istate: StringMap | null | undefined, presence: unknown): Promise<void> {
-    const stream = this.streamOf(identifier, istate, 'join');
+  async join(session: PresenceSessionPort, identifier: string, istate: StringMap | null | undefined, presence: unknown): Promise<void> {
+    const stream = this.streamOf(session, identifier, istate, 'join');
     if (!stream) return;
     if (typeof presence !== 'object' || presence === null || Array.isArray(presence)) {
-      this.session.badInput('join without a "presence" object: ignored', { identifier });
+      session.badInput('join without a "presence" object: ignored', { identifier });
       return;
     }
     const { id, info } = presence as { id?: unknown; info?: unknown };
     if (typeof id !== 'string' || id === '') {
-      this.session.badInput('join without a presence id (a non-empty string): ignored', { identifier });
+      session.badInput('join without a presence id (a non-empty string): ignored', { identifier });
       return;
     }
-    await this.apply('join', identifier, this.tracker.join(this.session.sid, stream, id, info));
+    await this.apply(session, 'join', identifier, this.tracker.join(session.sid, stream, id, info));
   }
 
   /** A client's `leave`. */
-  async leave(identifier: string, istate: StringMap | null | undefined): Promise<void> {
-    const stream = this.streamOf(identifier, istate, 'leave');
-    if (stream) await this.apply('leave', identifier, this.tracker.leave(this.session.sid, stream));
+  async leave(session: PresenceSessionPort, identifier: string, istate: StringMap | null | undefined): Promise<void> {
+    const stream = this.streamOf(session, identifier, istate, 'leave');
+    if (stream) await this.apply(session, 'leave', identifier, this.tracker.leave(session.sid, stream));
   }
 
   /** A client's `presence`: the set of the subscription's presence stream. */
-  async answer(identifier: string, istate: StringMap | null | undefined): Promise<void> {
-    const stream = this.streamOf(identifier, istate, 'presence');
+  async answer(session: PresenceSessionPort, identifier: string, istate: StringMap | null | undefined): Promise<void> {
+    const stream = this.streamOf(session, identifier, istate, 'presence');
     const info = stream ? await this.tracker.info(stream) : null;
-    this.session.send(encodePresence(identifier, info ?? { type: 'error' }));
+    session.sendWhileConnected(encodePresence(identifier, info ?? { type: 'error' }));
   }
 
   /** The `presence` of a Command answer: join or leave on the client's behalf (info arrives JSON-encoded). */
-  async fromRpc(identifier: string, istate: StringMap | null | undefined, presence: PresenceResponse): Promise<void> {
-    if (presence.type === 'join') await this.join(identifier, istate, { id: presence.id, info: decodeInfo(presence.info) });
-    else if (presence.type === 'leave') await this.leave(identifier, istate);
-    else this.session.badInput('RPC answer with an unknown presence type: ignored', { identifier, presence: presence.type });
+  async fromRpc(session: PresenceSessionPort, identifier: string, istate: StringMap | null | undefined, presence: PresenceResponse): Promise<void> {
+    if (presence.type === 'join') await this.join(session, identifier, istate, { id: presence.id, info: decodeInfo(presence.info) });
+    else if (presence.type === 'leave') await this.leave(session, identifier, istate);
+    else session.badInput('RPC answer with an unknown presence type: ignored', { identifier, presence: presence.type });
   }
 
   /** The subscription is gone (unsubscribe): its session leaves the set, if it had joined. */
-  async unsubscribed(identifier: string, istate: StringMap | null | undefined): Promise<void> {
+  async unsubscribed(session: PresenceSessionPort, identifier: string, istate: StringMap | null | undefined): Promise<void> {
     const stream = istate?.[PRESENCE_STREAM_STATE];
     if (!stream) return;
-    const refusal = await this.tracker.leave(this.session.sid, stream);
-    if (refusal) this.session.debug('no presence to leave on unsubscribe', { identifier, reason: refusal });
+    const refusal = await this.tracker.leave(session.sid, stream);
+    if (refusal) session.log('debug', 'no presence to leave on unsubscribe', { identifier, reason: refusal });
   }
 
   /** The session closed without leaving: its records expire after presence_ttl. */
-  closed(): void {
-    this.tracker.sessionClosed(this.session.sid);
+  closed(session: PresenceSessionPort): void {
+    this.tracker.sessionClosed(session.sid);
   }
 
-  private streamOf(identifier: string, istate: StringMap | null | undefined, command: string): string | null {
+  private streamOf(session: PresenceSessionPort, identifier: string, istate: StringMap | null | undefined, command: string): string | null {
     if (istate === undefined) {
-      this.session.badInput(`${command} for an unknown subscription: ignored`, { identifier });
+      session.badInput(`${command} for an unknown subscription: ignored`, { identifier });
       return null;
     }
     const stream = istate?.[PRESENCE_STREAM_STATE];
     if (!stream) {
-      this.session.badInput(`${command}: this subscription has no presence stream (istate $p): ignored`, { identifier });
+      session.badInput(`${command}: this subscription has no presence stream (istate $p): ignored`, { identifier });
       return null;
     }
     return stream;
   }
 
-  private async apply(command: string, identifier: string, outcome: Promise<string | null>): Promise<void> {
+  private async apply(session: PresenceSessionPort, command: string, identifier: string, outcome: Promise<string | null>): Promise<void> {
     const refusal = await outcome;
-    if (refusal) this.session.badInput(`${command} refused: ${refusal}`, { identifier });
+    if (refusal) session.badInput(`${command} refused: ${refusal}`, { identifier });
   }
 }
 

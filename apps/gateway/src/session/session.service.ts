@@ -7,7 +7,10 @@ import type { SubscribeCommand } from '../protocol/protocol.types.js';
 import { isExtendedProtocol } from '../protocol/subprotocol.js';
 import type { Handshake } from '../transport/handshake.js';
 import { requestEnvOf } from './request-env.js';
-import type { SessionContext } from './session-context.js';
+import { ChannelCommands } from './channel-commands.js';
+import { missedAfter } from './history-answer.js';
+import type { SessionContext, SessionRuntime } from './session-context.js';
+import { SessionPresence } from './session-presence.js';
 import type { SessionRegistry } from './session-registry.js';
 import { Session } from './session.js';
 
@@ -16,12 +19,32 @@ export type OneWayOutcome = 'subscribed' | 'not_connected' | 'not_subscribed';
 
 /** Creates sessions for accepted sockets and routes the gateway's events to them. */
 export class SessionService implements CommandSink {
+  private readonly context: SessionRuntime;
+
   constructor(
-    private readonly context: SessionContext,
+    context: SessionContext,
     private readonly registry: SessionRegistry,
     private readonly jwt: JwtIdentification,
     private readonly proxy: Pick<RpcConfig, 'proxyHeaders' | 'proxyCookies'>,
-  ) {}
+  ) {
+    const { logger, stats, broker, options } = context;
+    this.context = {
+      ...context,
+      delivery: {
+        options: { holdMs: options.historyHoldMs, maxHeld: options.historyHoldSize },
+        holdEnded: (sid, reason, released) => {
+          if (reason === 'overflow') {
+            stats.historyHoldOverflows++;
+            logger.warn({ sid, released }, 'live frames held for a history answer over history_hold_size: sent as they are');
+          } else {
+            logger.debug({ sid, released }, 'no history request within history_hold_milliseconds: live frames released');
+          }
+        },
+        fill: (identifier, stream, after) => missedAfter(broker, identifier, stream, after),
+      },
+      commands: new ChannelCommands(context, new SessionPresence(context.presence)),
+    };
+  }
 
   open(socket: SessionSocket): void {
     const handshake = socket.takeHandshake();

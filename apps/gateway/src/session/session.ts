@@ -1,38 +1,17 @@
-import {
-  Status,
-  type ClientCommand,
-  type CommandName,
-  type CommandResponse,
-  type DisconnectRequest,
-  type Env,
-  type HistoryRequest,
-  type StringMap,
-} from '#libs/protocol';
+import { Status, type ClientCommand, type DisconnectRequest, type Env, type StringMap } from '#libs/protocol';
 import { CloseCode } from '../protocol/protocol.types.js';
-import {
-  encodeCommandRefused,
-  encodeDisconnect,
-  encodeHistoryReply,
-  encodeRestoredWelcome,
-  encodeSubscriptionConfirmation,
-  encodeSubscriptionRejection,
-  withSessionId,
-  type CommandRefusal,
-} from '../protocol/server-frame.encoder.js';
-import { RpcCallError } from '../rpc/rpc-call.error.js';
-import type { StreamSubscription } from '../streams/stream-channels.js';
+import { encodeDisconnect, encodeRestoredWelcome, withSessionId } from '../protocol/server-frame.encoder.js';
 import { isExtendedProtocol } from '../protocol/subprotocol.js';
 import type { SessionSnapshot } from '../broker/broker.js';
 import type { EncodedOnce } from '../transport/frame-encoder.js';
 import type { SessionSocket } from '../transport/session-socket.js';
 import type { InvalidFrame } from '../transport/cable-ws.adapter.js';
-import { answerHistory, missedAfter } from './history-answer.js';
-import { LiveDelivery, type HoldEnd } from './live-delivery.js';
+import type { CommandSession } from './channel-commands.js';
+import { LiveDelivery } from './live-delivery.js';
 import { CommandInbox, type QueuedCommand } from './command-inbox.js';
 import type { PingTarget } from './ping-scheduler.js';
 import { mergeState, type RequestEnv } from './request-env.js';
-import type { SessionContext } from './session-context.js';
-import { SessionPresence } from './session-presence.js';
+import type { SessionRuntime } from './session-context.js';
 import { SubscriptionSet, type Subscription } from './subscription-set.js';
 
 type SessionState = 'connecting' | 'connected' | 'closing' | 'closed';
@@ -49,57 +28,45 @@ export type PreAuthentication =
   | { kind: 'error'; message: string };
 
 const EMPTY_STATE: StringMap = Object.freeze({}) as StringMap;
-const hasEntries = (state: StringMap | null | undefined): boolean => state !== null && state !== undefined && Object.keys(state).length > 0;
 /** Bad frames of one session logged individually before the session's log goes quiet. */
 const LOGGED_BAD_FRAMES = 10;
 
 /**
- * One connection's life: Connect over RPC, then its commands one at a time and in order
- * (subscribe → follow streams, message → RPC, unsubscribe), pings, and on close the Disconnect
- * call. Identifiers, data and transmissions are opaque strings, passed verbatim.
- * Every log line carries the session's sid.
+ * One connection's life: Connect over RPC (or a token, or a restore), then its commands one at a
+ * time and in order (run by the shared ChannelCommands), pings, and on close the Disconnect call.
+ * Identifiers, data and transmissions are opaque strings, passed verbatim.
+ * Every log line carries the session's sid. An idle session holds only its fields, its
+ * subscriptions and its live delivery: no closures (each one, with the property array esbuild's
+ * keepNames gives it, cost ~0.3 KB per connection).
  */
-export class Session implements PingTarget {
+export class Session implements PingTarget, CommandSession {
   pingSlot = -1;
   private lastPongAt = Date.now();
   private state: SessionState = 'connecting';
   private identifiers = '';
   private cstate: StringMap | null = null;
-  private readonly subscriptions: SubscriptionSet;
+  readonly subscriptions: SubscriptionSet;
   /** Allocated while commands wait (most sessions are idle most of the time). */
   private inbox: CommandInbox | null = null;
   private busy = false;
   /** When the client of the command being run stops waiting (epoch ms): its RPC call never outlives it. */
-  private commandNotAfter = Number.POSITIVE_INFINITY;
+  private runningNotAfter = Number.POSITIVE_INFINITY;
   private authenticatedBy: SessionSnapshot['authenticatedBy'] | null = null;
   private subscribedOverRpc = false;
   private badFrames = 0;
   /** A newer connection restored this session (half-open takeover): no more commits of it. */
   private takenOver = false;
   /** This session's broadcast frames, held back around history answers (exactly once, in order). */
-  private readonly delivery: LiveDelivery;
-  private readonly presence: SessionPresence;
+  readonly delivery: LiveDelivery;
   /** Callers of {@link idle} waiting for the running command and the queue to finish. */
   private idleWaiters: Array<() => void> | null = null;
 
   constructor(
     readonly socket: SessionSocket,
     private readonly env: RequestEnv,
-    private readonly context: SessionContext,
+    private readonly context: SessionRuntime,
   ) {
-    const { historyHoldMs, historyHoldSize } = context.options;
-    this.delivery = new LiveDelivery(socket, { holdMs: historyHoldMs, maxHeld: historyHoldSize }, (reason, released) => this.holdEnded(reason, released), (identifier, stream, after) =>
-      missedAfter(context.broker, identifier, stream, after),
-    );
-    this.presence = new SessionPresence(
-      {
-        sid: socket.sid,
-        send: (frame) => this.state === 'connected' && this.socket.sendText(frame),
-        badInput: (message, fields) => this.badInput(message, fields),
-        debug: (message, fields) => this.log('debug', message, fields),
-      },
-      context.presence,
-    );
+    this.delivery = new LiveDelivery(socket, context.delivery);
     this.subscriptions = new SubscriptionSet(context.hub, this.delivery);
   }
 
@@ -110,6 +77,10 @@ export class Session implements PingTarget {
   /** The identifiers string Connect returned ('' until then). */
   get connectionIdentifiers(): string {
     return this.identifiers;
+  }
+
+  get commandNotAfter(): number {
+    return this.runningNotAfter;
   }
 
   get isConnected(): boolean {
@@ -253,7 +224,7 @@ export class Session implements PingTarget {
     this.delivery.dispose();
     this.inbox = null;
     this.context.pings.remove(this);
-    this.presence.closed();
+    this.context.commands.presence.closed(this);
     this.subscriptions.stopEveryStream();
     this.context.registry.remove(this);
     if (!this.busy) this.finishClose();
@@ -265,7 +236,7 @@ export class Session implements PingTarget {
   }
 
   /** Keeps the session's snapshot in the broker after each change, so a restore works even while the old socket looks alive. */
-  private commit(): void {
+  commit(): void {
     if (!this.isRestorable() || this.authenticatedBy === null || this.state !== 'connected') return;
     void this.context.broker.commitSession(this.sid, {
       identifiers: this.identifiers,
@@ -343,7 +314,7 @@ export class Session implements PingTarget {
     this.busy = true;
     while (inbox.size > 0 && this.state === 'connected') {
       const { command, notAfter } = inbox.shift()!;
-      this.commandNotAfter = notAfter;
+      this.runningNotAfter = notAfter;
       try {
         await this.execute(command);
       } catch (error) {
@@ -368,250 +339,46 @@ export class Session implements PingTarget {
   }
 
   private execute(command: QueuedCommand): Promise<void> | void {
+    const { commands } = this.context;
     switch (command.command) {
       case 'subscribe':
-        return this.subscribe(command.identifier, command.history, command.presence);
+        return commands.subscribe(this, command.identifier, command.history, command.presence);
       case 'unsubscribe':
-        return this.unsubscribe(command.identifier);
+        return commands.unsubscribe(this, command.identifier);
       case 'message':
-        return this.perform(command.identifier, command.data);
+        return commands.perform(this, command.identifier, command.data);
       case 'history':
-        return this.history(command.identifier, command.history);
+        return commands.history(this, command.identifier, command.history);
       case 'whisper':
-        return this.whisper(command.identifier, command.data);
+        return commands.whisper(this, command.identifier, command.data);
       case 'join':
-        return this.presence.join(command.identifier, this.istateOf(command.identifier), command.presence);
+        return commands.presence.join(this, command.identifier, commands.istateOf(this, command.identifier), command.presence);
       case 'leave':
-        return this.presence.leave(command.identifier, this.istateOf(command.identifier));
+        return commands.presence.leave(this, command.identifier, commands.istateOf(this, command.identifier));
       case 'presence':
-        return this.presence.answer(command.identifier, this.istateOf(command.identifier));
+        return commands.presence.answer(this, command.identifier, commands.istateOf(this, command.identifier));
     }
   }
 
-  /** A subscription's istate: undefined when not subscribed, null when it has none. */
-  private istateOf(identifier: string): StringMap | null | undefined {
-    return this.subscriptions.get(identifier)?.istate;
+  mergeConnectionState(changes: StringMap | null | undefined): void {
+    this.cstate = mergeState(this.cstate, changes);
   }
 
-  /**
-   * Subscribes over RPC; a `history` request (extended protocol) is answered once confirmed, then a
-   * `presence` join (a client re-joining after a reconnect) is applied, like anycable-go.
-   */
-  private async subscribe(identifier: string, history?: HistoryRequest, presence?: unknown): Promise<void> {
-    if (this.subscriptions.has(identifier)) {
-      this.log('debug', 'already subscribed: subscribe ignored', { identifier });
-      return;
-    }
-    const limit = this.context.options.maxSubscriptions;
-    if (limit > 0 && this.subscriptions.size >= limit) {
-      this.badInput(`subscription limit reached (max_subscriptions_per_session=${limit}): subscribe rejected`, { identifier });
-      this.socket.sendText(encodeSubscriptionRejection(identifier));
-      return;
-    }
-    const local = this.context.streams.resolve(identifier);
-    if (local.kind !== 'rpc') return this.subscribeLocally(identifier, local, history, presence);
-    const response = await this.command('subscribe', identifier, '', null);
-    if (typeof response === 'string') {
-      if (this.state === 'connected') this.socket.sendText(encodeSubscriptionRejection(identifier));
-      return;
-    }
-    if (response.status === Status.SUCCESS) {
-      const subscription: Subscription = { istate: null, streams: null, local: false };
-      this.subscriptions.add(identifier, subscription);
-      this.subscribedOverRpc = true;
-      // Live frames wait from the first followed stream until the history answer is written.
-      const wantsHistory = history !== undefined && Boolean(history.since || history.streams);
-      if (wantsHistory) this.delivery.holdForAnswer(identifier);
-      this.apply(response, identifier, subscription);
-      this.commit();
-      await this.presenceFromRpc(response, identifier);
-      const current = (): boolean => this.state === 'connected' && this.subscriptions.get(identifier) === subscription;
-      if (wantsHistory) {
-        if (current()) await this.history(identifier, history);
-        else this.delivery.answered(identifier, new Map());
-      }
-      if (presence !== undefined && current()) await this.presence.join(identifier, subscription.istate, presence);
-    } else if (response.status === Status.FAILURE) {
-      this.log('info', 'subscription rejected', { identifier, error: response.error_msg || undefined });
-      this.apply(response, identifier, null);
-    } else {
-      this.log('error', 'subscribe answered ERROR', { identifier, error: response.error_msg });
-    }
+  markSubscribedOverRpc(): void {
+    this.subscribedOverRpc = true;
   }
 
-  /**
-   * A signed, public or Turbo stream (see StreamChannels): confirmed and followed, or rejected, with
-   * no RPC. The stream is the subscription's whisper stream when whisper is allowed on it.
-   */
-  private async subscribeLocally(
-    identifier: string,
-    local: Exclude<StreamSubscription, { kind: 'rpc' }>,
-    history?: HistoryRequest,
-    presence?: unknown,
-  ): Promise<void> {
-    if (local.kind === 'reject') {
-      this.log('debug', 'stream subscription rejected', { identifier, reason: local.reason });
-      this.socket.sendText(encodeSubscriptionRejection(identifier));
-      return;
-    }
-    const istate: StringMap = {};
-    if (local.whisper) istate.$w = local.stream;
-    if (local.presence) istate.$p = local.stream;
-    const subscription: Subscription = { istate: Object.keys(istate).length > 0 ? istate : null, streams: null, local: true };
-    this.subscriptions.add(identifier, subscription);
-    const wantsHistory = history !== undefined && Boolean(history.since || history.streams);
-    if (wantsHistory) this.delivery.holdForAnswer(identifier);
-    this.subscriptions.follow(identifier, subscription, local.stream);
-    this.socket.sendText(encodeSubscriptionConfirmation(identifier));
-    this.commit();
-    if (wantsHistory) await this.history(identifier, history);
-    if (presence !== undefined && this.state === 'connected' && this.subscriptions.get(identifier) === subscription) {
-      await this.presence.join(identifier, subscription.istate, presence);
-    }
+  sendWhileConnected(frame: string): void {
+    if (this.state === 'connected') this.socket.sendText(frame);
   }
 
-  private async unsubscribe(identifier: string): Promise<void> {
-    const subscription = this.subscriptions.get(identifier);
-    if (!subscription) {
-      this.badInput('unsubscribe from an unknown subscription: ignored', { identifier });
-      return;
-    }
-    // Whatever RPC answers, the subscription is gone: no broadcast reaches it from now on.
-    this.subscriptions.remove(identifier, subscription);
-    this.delivery.forget(identifier);
-    this.commit();
-    await this.presence.unsubscribed(identifier, subscription.istate);
-    // anycable-go's streams controller answers an unsubscribe with nothing at all.
-    if (subscription.local) return;
-    const response = await this.command('unsubscribe', identifier, '', subscription.istate);
-    if (typeof response === 'string') return;
-    if (response.status === Status.ERROR) this.log('error', 'unsubscribe answered ERROR', { identifier, error: response.error_msg });
-    else this.apply(response, identifier, null);
-  }
-
-  private async perform(identifier: string, data: string): Promise<void> {
-    const subscription = this.subscriptions.get(identifier);
-    if (!subscription) {
-      this.badInput('message for an unknown subscription: ignored', { identifier });
-      return;
-    }
-    if (subscription.local) {
-      this.badInput('message to a stream subscription (no channel to perform it): ignored', { identifier });
-      return;
-    }
-    const response = await this.command('message', identifier, data, subscription.istate);
-    if (typeof response === 'string') {
-      if (this.state === 'connected') this.socket.sendText(encodeCommandRefused(identifier, response, 'message', data));
-      return;
-    }
-    if (response.status === Status.ERROR) {
-      this.log('error', 'message answered ERROR', { identifier, error: response.error_msg });
-      return;
-    }
-    this.apply(response, identifier, this.subscriptions.get(identifier) === subscription ? subscription : null);
-    await this.presenceFromRpc(response, identifier);
-  }
-
-  /** The `presence` of a Command answer (after its state was merged: the answer may set `$p` itself). */
-  private async presenceFromRpc(response: CommandResponse, identifier: string): Promise<void> {
-    if (!response.presence?.type || this.state !== 'connected') return;
-    await this.presence.fromRpc(identifier, this.istateOf(identifier), response.presence);
-  }
-
-  /**
-   * anycable-go's history command (both protocols): the missed messages of the subscription's
-   * streams in order, then `confirm_history`; `reject_history` when one stream cannot be served
-   * (or there is no broker). The subscription's live frames wait meanwhile and follow the answer,
-   * without those it already sent.
-   */
-  private async history(identifier: string, request: HistoryRequest): Promise<void> {
-    const subscription = this.subscriptions.get(identifier);
-    if (!subscription) {
-      this.badInput('history for an unknown subscription: ignored', { identifier });
-      return;
-    }
-    this.delivery.holdForAnswer(identifier);
-    const answer = await answerHistory(this.context.broker, identifier, [...(subscription.streams ?? [])], request);
-    if (this.state !== 'connected') return;
-    if (answer.ok) {
-      for (const frame of answer.frames) this.socket.sendText(frame);
-      this.socket.sendText(encodeHistoryReply(identifier, true));
-    } else {
-      this.log('debug', 'history rejected', { identifier, stream: answer.stream, error: answer.error });
-      this.socket.sendText(encodeHistoryReply(identifier, false));
-    }
-    this.delivery.answered(identifier, answer.ok ? answer.covered : new Map());
-  }
-
-  private whisper(identifier: string, data: unknown): void {
-    const stream = this.subscriptions.get(identifier)?.istate?.$w;
-    if (!stream) {
-      this.badInput('whisper without a whisper stream for this subscription: ignored', { identifier });
-      return;
-    }
-    // Transient (never stored in history); through the pub/sub layer, so it reaches other gateways too.
-    this.context.whispers.publish({ stream, data: JSON.stringify(data), meta: { exclude_socket: this.sid, transient: true } });
-  }
-
-  /**
-   * Runs one Command call within its client's deadline; the refusal when it gave no answer (logged; the
-   * caller refuses it with a frame: a subscribe is rejected, a message gets an `error` reply; an
-   * unsubscribe has no answer to give, the subscription is gone already).
-   */
-  private async command(name: CommandName, identifier: string, data: string, istate: StringMap | null): Promise<CommandResponse | CommandRefusal> {
-    // Only a message counts its deadline from its arrival. A subscribe waits its turn behind the Connect
-    // calls of a connect storm (its deadline from its first attempt, as before): refusing it there would
-    // lose a subscription that Action Cable clients do not ask for again (seen at 10,000 connections).
-    const notAfter = name === 'message' ? this.commandNotAfter : undefined;
-    try {
-      return await this.context.rpc.command(this.sid, {
-        command: name,
-        identifier,
-        connection_identifiers: this.identifiers,
-        data,
-        env: this.envWith(istate),
-      }, notAfter);
-    } catch (error) {
-      const refusal = error instanceof RpcCallError && !error.mayHaveRun ? 'rpc_unavailable' : 'rpc_timeout';
-      // debug: the RPC client logs an outage once; a line per refused command would flood the log.
-      this.log('debug', `${name} got no answer (${refusal}): refused`, { identifier, err: (error as Error).message });
-      return refusal;
-    }
-  }
-
-  /**
-   * Applies a Command answer in the contract's order: remember `disconnect`; stop streams (all,
-   * or the listed ones); follow new streams; merge state; send transmissions verbatim; then close
-   * if asked. Its `presence` is applied by the caller afterwards (it awaits the broker). A session closing meanwhile only records state (for Disconnect).
-   */
-  private apply(response: CommandResponse, identifier: string, subscription: Subscription | null): void {
-    const live = this.state === 'connected';
-    if (subscription) {
-      if (response.stop_streams) this.subscriptions.stopAll(identifier, subscription);
-      else for (const stream of response.stopped_streams) this.subscriptions.stop(identifier, subscription, stream);
-      if (live) for (const stream of response.streams) this.subscriptions.follow(identifier, subscription, stream);
-    }
-    if (response.env) {
-      this.cstate = mergeState(this.cstate, response.env.cstate);
-      if (subscription) subscription.istate = mergeState(subscription.istate, response.env.istate);
-    }
-    const changed =
-      response.stop_streams || response.stopped_streams.length > 0 || response.streams.length > 0 || hasEntries(response.env?.cstate) || hasEntries(response.env?.istate);
-    if (live && changed) this.commit();
-    if (live) this.sendTransmissions(response.transmissions);
-    if (response.disconnect) {
-      this.log('info', 'RPC asked to disconnect the session');
-      this.closeWith(CloseCode.NORMAL);
-    }
-  }
-
-  private sendTransmissions(transmissions: readonly string[]): void {
+  sendTransmissions(transmissions: readonly string[]): void {
     const extended = isExtendedProtocol(this.socket.protocol);
     for (const transmission of transmissions) this.socket.sendText(extended ? withSessionId(transmission, this.sid) : transmission);
   }
 
   /** Sends an optional last frame, closes the socket, and stops serving at once. */
-  private closeWith(code: number, frame?: string): void {
+  closeWith(code: number, frame?: string): void {
     if (this.state === 'closing' || this.state === 'closed') return;
     if (frame) this.socket.sendText(frame);
     this.socket.close(code);
@@ -644,22 +411,18 @@ export class Session implements PingTarget {
     };
   }
 
-  private envWith(istate: StringMap | null): Env {
+  envWith(istate: StringMap | null): Env {
     return { url: this.env.url, headers: this.env.headers, cstate: this.cstate ?? EMPTY_STATE, istate: istate ?? EMPTY_STATE };
   }
 
-  private holdEnded(reason: HoldEnd, released: number): void {
-    if (reason === 'overflow') this.context.stats.historyHoldOverflows++;
-    this.log(reason === 'overflow' ? 'warn' : 'debug', reason === 'overflow' ? 'live frames held for a history answer over history_hold_size: sent as they are' : 'no history request within history_hold_milliseconds: live frames released', { released });
-  }
-
-  private badInput(message: string, fields: Record<string, unknown> = {}): void {
+  /** Refused input: logged (the first few per session), and the session goes on. */
+  badInput(message: string, fields: Record<string, unknown> = {}): void {
     this.badFrames++;
     if (this.badFrames <= LOGGED_BAD_FRAMES) this.log('warn', message, fields);
     if (this.badFrames === LOGGED_BAD_FRAMES) this.log('warn', `further bad input of this session is counted, not logged`);
   }
 
-  private log(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
+  log(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
     this.context.logger[level]({ sid: this.sid, ...fields }, message);
   }
 }
