@@ -29,7 +29,7 @@ export async function bootstrap(config: GatewayConfig): Promise<void> {
   guardProcess(logger);
   for (const name of config.ignoredOptions) logger.warn({ option: name }, 'option accepted for compatibility; it has no effect here');
 
-  const app = await NestFactory.create(GatewayModule.forRoot(config, logger), {
+  const app = await NestFactory.create(await GatewayModule.forRoot(config, logger), {
     logger: new PinoNestLogger(logger),
     bodyParser: false,
     abortOnError: false,

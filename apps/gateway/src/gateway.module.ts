@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import type { Registry } from 'prom-client';
 import { BroadcastDispatcher } from './broadcast/broadcast-dispatcher.js';
 import { BroadcastIntakes, createBroadcastIntakes } from './broadcast/broadcast-intakes.js';
 import { createBroker, isSharedBroker } from './broker/create-broker.js';
@@ -11,8 +12,8 @@ import { PresenceTracker } from './presence/presence-tracker.js';
 import { PresenceWebhook } from './presence/presence-webhook.js';
 import type { GatewayLogger } from './log/logger.js';
 import { GatewayStats } from './metrics/gateway-stats.js';
-import { createMetricsRegistry } from './metrics/metrics-registry.js';
 import { DisconnectQueue } from './rpc/disconnect-queue.js';
+import { createRpcTransport, loadRpcDefinition } from './rpc/create-rpc-transport.js';
 import { RpcClient } from './rpc/rpc-client.js';
 import { JwtIdentification } from './session/jwt-identification.js';
 import { PingScheduler } from './session/ping-scheduler.js';
@@ -25,13 +26,15 @@ import { WhisperPublisher } from './streams/whisper-publisher.js';
 /**
  * Wires the gateway. The domain classes (hub, sessions, RPC client, intakes) are plain classes
  * built by factories here, so they stay testable without Nest; Nest owns the HTTP server, the
- * WebSocket gateway and the lifecycle.
+ * WebSocket gateway and the lifecycle. What only some configurations use (the NATS and Redis
+ * clients, the HTTP RPC transport, Prometheus metrics) is imported by the factories that need it,
+ * so the default start neither reads nor evaluates it.
  */
 @Module({})
 export class GatewayModule {
-  static forRoot(config: GatewayConfig, logger: GatewayLogger): DynamicModule {
+  static async forRoot(config: GatewayConfig, logger: GatewayLogger): Promise<DynamicModule> {
     const stats = new GatewayStats();
-    const broker = createBroker(config, logger, stats);
+    const broker = await createBroker(config, logger, stats);
     return {
       module: GatewayModule,
       providers: [
@@ -45,7 +48,10 @@ export class GatewayModule {
         { provide: WhisperPublisher, useFactory: (hub: Hub) => new WhisperPublisher(hub), inject: [Hub] },
         {
           provide: RpcClient,
-          useFactory: (stats: GatewayStats) => new RpcClient(config.rpc, logger, stats),
+          useFactory: async (stats: GatewayStats) => {
+            const definition = loadRpcDefinition();
+            return new RpcClient(config.rpc, logger, stats, definition, await createRpcTransport(config.rpc, definition));
+          },
           inject: [GatewayStats],
         },
         {
@@ -122,8 +128,8 @@ export class GatewayModule {
         },
         {
           provide: BroadcastIntakes,
-          useFactory: (dispatcher: BroadcastDispatcher, hub: Hub, stats: GatewayStats, presence: PresenceTracker, whispers: WhisperPublisher) => {
-            const intakes = createBroadcastIntakes(config, { local: dispatcher, sharedBroker: isSharedBroker(config.broker.name), interest: hub, stats, logger });
+          useFactory: async (dispatcher: BroadcastDispatcher, hub: Hub, stats: GatewayStats, presence: PresenceTracker, whispers: WhisperPublisher) => {
+            const intakes = await createBroadcastIntakes(config, { local: dispatcher, sharedBroker: isSharedBroker(config.broker.name), interest: hub, stats, logger });
             presence.publishThrough(intakes.publisher.sink, intakes.publisher.relayed);
             whispers.attach(intakes.publisher.sink);
             return intakes;
@@ -132,13 +138,15 @@ export class GatewayModule {
         },
         {
           provide: METRICS_REGISTRY,
-          // Built after SessionService and the broadcast relay registered their gauges (the injection orders it).
-          useFactory: (stats: GatewayStats) => createMetricsRegistry(stats),
+          // Built after SessionService and the broadcast relay registered their gauges (the injection orders it);
+          // prom-client is imported only when metrics are served (metrics_http).
+          useFactory: async (stats: GatewayStats) =>
+            config.metrics.httpPath ? (await import('./metrics/metrics-registry.js')).createMetricsRegistry(stats) : null,
           inject: [GatewayStats, SessionService, BroadcastIntakes],
         },
         {
           provide: HttpEndpoints,
-          useFactory: (stats: GatewayStats, metrics: ReturnType<typeof createMetricsRegistry>) =>
+          useFactory: (stats: GatewayStats, metrics: Registry | null) =>
             new HttpEndpoints(config, stats, metrics, logger),
           inject: [GatewayStats, METRICS_REGISTRY],
         },

@@ -1,17 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { HttpServer } from '@nestjs/common';
-import type { BroadcastAdapterName, GatewayConfig } from '../config/gateway-config.js';
+import type { BroadcastAdapterName, GatewayConfig, PubsubAdapterName } from '../config/gateway-config.js';
 import type { GatewayLogger } from '../log/logger.js';
 import type { GatewayStats } from '../metrics/gateway-stats.js';
 import type { BroadcastIntake, BroadcastSink } from './broadcast-intake.js';
 import type { BroadcastDispatcher } from './broadcast-dispatcher.js';
 import { HttpIntake } from './http.intake.js';
-import { NatsIntake } from './nats.intake.js';
-import { NatsPubsubTransport } from './pubsub/nats-pubsub.transport.js';
-import { RedisPubsubTransport } from './pubsub/redis-pubsub.transport.js';
+import type { PubsubTransport } from './pubsub/pubsub-transport.js';
 import { StreamRelay, type StreamInterestSource } from './pubsub/stream-relay.js';
-import { RedisPubSubIntake } from './redis-pubsub.intake.js';
-import { RedisStreamIntake } from './redis-stream.intake.js';
 
 /** What the broadcast side needs from the rest of the gateway. */
 export interface BroadcastParts {
@@ -28,29 +24,38 @@ export interface BroadcastParts {
 /**
  * Builds the intakes selected by `broadcast_adapter` and, when one of them hands publications to a
  * single gateway (http, redisx) and `pubsub` is set, the relay that passes them on to the others.
+ * The Redis and NATS intakes and transports are imported only when configured: their clients are
+ * separate chunks of the bundle that the default gateway (http intake, no pub/sub) never reads.
  */
-export function createBroadcastIntakes(config: GatewayConfig, parts: BroadcastParts): BroadcastIntakes {
+export async function createBroadcastIntakes(config: GatewayConfig, parts: BroadcastParts): Promise<BroadcastIntakes> {
   const broadcast = config.broadcast;
   // Names this gateway in pub/sub relays and in the redisx consumer group: unique per process.
   const nodeId = broadcast.nodeId || randomBytes(6).toString('base64url');
-  const intakes = broadcast.adapters.map((name: BroadcastAdapterName): BroadcastIntake => {
-    switch (name) {
-      case 'redis':
-        return new RedisPubSubIntake(broadcast.redisUrl, broadcast.redisChannel, parts.logger);
-      case 'http':
-        return new HttpIntake(broadcast.http, { host: config.host, port: config.port }, parts.logger);
-      case 'redisx':
-        return new RedisStreamIntake(broadcast.redisUrl, broadcast.redisx, nodeId, parts.logger, parts.stats);
-      case 'nats':
-        return new NatsIntake(broadcast.natsServers, broadcast.natsChannel, parts.logger);
-    }
-  });
+  const intakes = await Promise.all(
+    broadcast.adapters.map(async (name: BroadcastAdapterName): Promise<BroadcastIntake> => {
+      switch (name) {
+        case 'redis': {
+          const { RedisPubSubIntake } = await import('./redis-pubsub.intake.js');
+          return new RedisPubSubIntake(broadcast.redisUrl, broadcast.redisChannel, parts.logger);
+        }
+        case 'http':
+          return new HttpIntake(broadcast.http, { host: config.host, port: config.port }, parts.logger);
+        case 'redisx': {
+          const { RedisStreamIntake } = await import('./redis-stream.intake.js');
+          return new RedisStreamIntake(broadcast.redisUrl, broadcast.redisx, nodeId, parts.logger, parts.stats);
+        }
+        case 'nats': {
+          const { NatsIntake } = await import('./nats.intake.js');
+          return new NatsIntake(broadcast.natsServers, broadcast.natsChannel, parts.logger);
+        }
+      }
+    }),
+  );
   let relay: StreamRelay | null = null;
   // Whenever a pub/sub is set: whispers (and a shared broker's presence events) come from this
   // gateway's clients and need the relay to reach the other gateways' subscribers.
   if (broadcast.pubsub !== 'none') {
-    const transport =
-      broadcast.pubsub === 'redis' ? new RedisPubsubTransport(broadcast.redisUrl, parts.logger) : new NatsPubsubTransport(broadcast.natsServers, parts.logger);
+    const transport = await createPubsubTransport(broadcast.pubsub, config, parts.logger);
     relay = new StreamRelay(transport, parts.local, parts.interest, nodeId, broadcast.pubsubMaxPending, parts.logger, parts.stats);
   }
   // Fan-out intakes reach every gateway: under a shared broker none may register (it would store each publication once per gateway).
@@ -62,6 +67,15 @@ export function createBroadcastIntakes(config: GatewayConfig, parts: BroadcastPa
     );
   }
   return new BroadcastIntakes(intakes, fanoutSink, parts.local, relay, nodeId, parts.logger);
+}
+
+async function createPubsubTransport(name: Exclude<PubsubAdapterName, 'none'>, config: GatewayConfig, logger: GatewayLogger): Promise<PubsubTransport> {
+  if (name === 'redis') {
+    const { RedisPubsubTransport } = await import('./pubsub/redis-pubsub.transport.js');
+    return new RedisPubsubTransport(config.broadcast.redisUrl, logger);
+  }
+  const { NatsPubsubTransport } = await import('./pubsub/nats-pubsub.transport.js');
+  return new NatsPubsubTransport(config.broadcast.natsServers, logger);
 }
 
 /** Starts and stops every intake of the gateway, and the relay between gateways. */

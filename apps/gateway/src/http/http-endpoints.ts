@@ -23,7 +23,8 @@ export class HttpEndpoints {
   constructor(
     private readonly config: GatewayConfig,
     private readonly stats: GatewayStats,
-    private readonly metrics: Registry,
+    /** Null when metrics are not served (metrics_http unset): prom-client is then not loaded. */
+    private readonly metrics: Registry | null,
     private readonly logger: GatewayLogger,
   ) {}
 
@@ -39,17 +40,19 @@ export class HttpEndpoints {
       if (this.config.sse.enabled && this.config.sse.path === path) continue; // EventSource clients GET it
       http.all(path, (_request: unknown, reply: Reply) => notAnUpgrade(reply));
     }
-    if (this.config.metrics.httpPath && !this.separateMetricsServer) {
-      http.get(this.config.metrics.httpPath, (_request: unknown, reply: Reply) => void this.scrape(reply));
+    const registry = this.metrics;
+    if (registry && this.config.metrics.httpPath && !this.separateMetricsServer) {
+      http.get(this.config.metrics.httpPath, (_request: unknown, reply: Reply) => void this.scrape(registry, reply));
     }
   }
 
   /** A separate metrics server when metrics_port differs from the main port. */
   async listenMetrics(): Promise<void> {
-    if (!this.config.metrics.httpPath || !this.separateMetricsServer) return;
+    const registry = this.metrics;
+    if (!registry || !this.config.metrics.httpPath || !this.separateMetricsServer) return;
     const path = this.config.metrics.httpPath;
     const server = createServer((request, reply) => {
-      if (request.method === 'GET' && (request.url ?? '').split('?')[0] === path) void this.scrape(reply);
+      if (request.method === 'GET' && (request.url ?? '').split('?')[0] === path) void this.scrape(registry, reply);
       else {
         reply.statusCode = 404;
         reply.end('not found');
@@ -90,11 +93,11 @@ export class HttpEndpoints {
     );
   }
 
-  private async scrape(reply: Reply): Promise<void> {
+  private async scrape(registry: Registry, reply: Reply): Promise<void> {
     try {
-      const text = await this.metrics.metrics();
+      const text = await registry.metrics();
       reply.statusCode = 200;
-      reply.setHeader('content-type', this.metrics.contentType);
+      reply.setHeader('content-type', registry.contentType);
       reply.end(text);
     } catch (error) {
       this.logger.error({ err: (error as Error).message }, 'metrics collection failed');

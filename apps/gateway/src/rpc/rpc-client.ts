@@ -1,9 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import type { PackageDefinition } from '@grpc/proto-loader';
 import {
-  RPC_LOADER_OPTIONS,
-  RPC_PROTO_PATH,
   type CommandMessage,
   type CommandResponse,
   type ConnectionRequest,
@@ -16,8 +14,6 @@ import type { GatewayLogger } from '../log/logger.js';
 import type { GatewayStats } from '../metrics/gateway-stats.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
 import { disconnectCodecOf, type DisconnectCodec } from './disconnect-codec.js';
-import { GrpcTransport } from './grpc.transport.js';
-import { HttpTransport } from './http.transport.js';
 import { retryDelayMs } from './retry-policy.js';
 import { RpcCallError } from './rpc-call.error.js';
 import type { RpcMethod, RpcTransport } from './rpc-transport.js';
@@ -59,11 +55,13 @@ export class RpcClient implements CableRpc {
     private readonly config: RpcConfig,
     private readonly logger: GatewayLogger,
     private readonly stats: GatewayStats,
+    /** The contract (loadRpcDefinition) and the transport `rpc_impl` selects (createRpcTransport). */
+    definition: PackageDefinition,
+    transport: RpcTransport,
   ) {
     this.gate = new ConcurrencyGate(config.concurrency, config.queueSize);
-    const definition = protoLoader.loadSync(RPC_PROTO_PATH, RPC_LOADER_OPTIONS);
     this.disconnectCodec = disconnectCodecOf(definition);
-    this.transport = config.impl === 'http' ? new HttpTransport(config) : new GrpcTransport(config, definition);
+    this.transport = transport;
   }
 
   connect(sid: string, request: ConnectionRequest): Promise<ConnectionResponse> {
