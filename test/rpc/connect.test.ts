@@ -79,6 +79,11 @@ describe('Connect over gRPC', () => {
     assert.equal(response.status, Status.FAILURE);
   });
 
+  test('a query token given twice is rejected, even when both are valid (as passport-jwt read the query)', async () => {
+    const response = await rpc.client.connect({ env: env(`ws://h/cable?jwt_token=${goodToken}&jwt_token=${goodToken}`) });
+    assert.equal(response.status, Status.FAILURE);
+  });
+
   for (const [what, protov] of [['missing', null], ['without v1', 'v2']] as const) {
     test(`protov metadata ${what}: every call answers ERROR "${INCOMPATIBLE_CLIENT_MESSAGE}" as a response`, async () => {
       const connect = await rpc.client.connect({ env: env() }, { protov });

@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ExtractJwt, Strategy as JwtStrategy, type JwtFromRequestFunction, type VerifiedCallback } from 'passport-jwt';
 import type { CableRequest } from '#libs/cable';
@@ -9,19 +10,32 @@ export type Authentication =
   | { kind: 'user'; userId: string }
   | { kind: 'rejected'; reason: string };
 
-/** The request shape passport-jwt's extractors read. */
+/** The request shape the extractors read: the session's request as the cable framework parsed it. */
 interface TokenRequest {
-  url: string;
-  headers: Record<string, string>;
-  cookies: Record<string, string>;
+  query: URLSearchParams;
+  headers: Readonly<Record<string, string>>;
+  cookies: Readonly<Record<string, string>>;
+}
+
+/**
+ * A query parameter, read from the URL the framework already parsed (passport-jwt's
+ * fromUrlQueryParameter parses the URL again, with the legacy url.parse, for each parameter: two
+ * parses per Connect). A parameter given twice is passed on as both values, as url.parse gave it,
+ * so the verification refuses it as before ("jwt must be a string").
+ */
+function fromQueryParameter(name: string): JwtFromRequestFunction<TokenRequest> {
+  return (request) => {
+    const values = request.query.getAll(name);
+    return values.length > 1 ? (values as unknown as string) : (values[0] ?? null);
+  };
 }
 
 const fromTokenCookie: JwtFromRequestFunction<TokenRequest> = (request) => request.cookies.token || null;
 
 /** Where a token may come from, first match wins: `?jwt_token=`, `?token=`, `Authorization: Bearer`, cookie `token`. */
 const extractToken = ExtractJwt.fromExtractors<TokenRequest>([
-  ExtractJwt.fromUrlQueryParameter('jwt_token'),
-  ExtractJwt.fromUrlQueryParameter('token'),
+  fromQueryParameter('jwt_token'),
+  fromQueryParameter('token'),
   ExtractJwt.fromAuthHeaderAsBearerToken(),
   fromTokenCookie,
 ]);
@@ -38,18 +52,17 @@ export class JwtAuthenticator {
   constructor(@Inject(RPC_CONFIG) config: RpcConfig) {
     this.strategy = config.jwtSecret
       ? new JwtStrategy(
-          { jwtFromRequest: extractToken, secretOrKey: config.jwtSecret, algorithms: ['HS256'] },
+          // The secret as a KeyObject built once: from a string, jsonwebtoken first tries it as a public
+          // key (which throws) and then builds a secret key, on every token. passport-jwt hands it to
+          // jsonwebtoken as is; its types predate KeyObject.
+          { jwtFromRequest: extractToken, secretOrKey: createSecretKey(Buffer.from(config.jwtSecret, 'utf8')) as unknown as Buffer, algorithms: ['HS256'] },
           (payload: { sub?: unknown }, done: VerifiedCallback) => done(null, payload),
         )
       : undefined;
   }
 
   async authenticate(cableRequest: CableRequest): Promise<Authentication> {
-    const request: TokenRequest = {
-      url: cableRequest.url.href,
-      headers: { ...cableRequest.headers },
-      cookies: { ...cableRequest.cookies },
-    };
+    const request: TokenRequest = { query: cableRequest.query, headers: cableRequest.headers, cookies: cableRequest.cookies };
     if (!extractToken(request)) return { kind: 'anonymous' };
     if (!this.strategy) return { kind: 'rejected', reason: 'JWT_SECRET is not set' };
     const payload = await this.verify(request, this.strategy);
