@@ -19,18 +19,49 @@ export interface CableRequest {
 
 const FALLBACK_URL = 'http://localhost/';
 
-/** Reads the request of a call's env. Never throws: a malformed URL or cookie is read as far as possible. */
+/**
+ * Reads the request of a call's env. Never throws: a malformed URL or cookie is read as far as possible.
+ * Each part is parsed when first read: most calls (a subscribe, an action) never look at the request.
+ */
 export function readCableRequest(env: Env | null | undefined): CableRequest {
-  const url = parseUrl(env?.url ?? '');
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env?.headers ?? {})) headers[name.toLowerCase()] = value;
-  return {
-    url,
-    query: url.searchParams,
-    headers,
-    cookies: parseCookies(headers.cookie ?? ''),
-    remoteAddress: headers.remote_addr,
-  };
+  return new EnvCableRequest(env?.url ?? '', env?.headers);
+}
+
+/** A {@link CableRequest} parsed lazily from a call's env, each part once. */
+class EnvCableRequest implements CableRequest {
+  private parsedUrl: URL | undefined;
+  private lowerCasedHeaders: Record<string, string> | undefined;
+  private parsedCookies: Record<string, string> | undefined;
+
+  constructor(
+    private readonly rawUrl: string,
+    private readonly rawHeaders: Readonly<Record<string, string>> | undefined,
+  ) {}
+
+  get url(): URL {
+    return (this.parsedUrl ??= parseUrl(this.rawUrl));
+  }
+
+  get query(): URLSearchParams {
+    return this.url.searchParams;
+  }
+
+  get headers(): Readonly<Record<string, string>> {
+    if (!this.lowerCasedHeaders) {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(this.rawHeaders ?? {})) headers[name.toLowerCase()] = value;
+      this.lowerCasedHeaders = headers;
+    }
+    return this.lowerCasedHeaders;
+  }
+
+  get cookies(): Readonly<Record<string, string>> {
+    return (this.parsedCookies ??= parseCookies(this.headers.cookie ?? ''));
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.headers.remote_addr;
+  }
 }
 
 function parseUrl(raw: string): URL {
