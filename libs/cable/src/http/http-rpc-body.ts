@@ -53,25 +53,27 @@ function decoded(request: IncomingMessage, encoding: string): Readable | null {
 
 /** The body as text, or a refusal once it grows past the bound or fails to arrive / decompress. */
 function readAtMost(source: Readable, request: IncomingMessage): Promise<string | HttpRpcBody> {
+  // The listeners are anonymous on purpose: the bundle names every named closure (esbuild keepNames), per call.
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const stop = (outcome: HttpRpcBody): void => {
-      source.removeAllListeners('data');
-      if (source !== request) source.destroy();
-      // Past the bound the rest is discarded as it arrives, so the connection stays usable for the answer.
-      request.resume();
-      resolve(outcome);
-    };
     source.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_HTTP_RPC_BODY_BYTES) return stop(refusal(413, 'request entity too large'));
-      chunks.push(chunk);
+      if (size <= MAX_HTTP_RPC_BODY_BYTES) chunks.push(chunk);
+      else resolve(abandon(source, request, refusal(413, 'request entity too large')));
     });
     source.on('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
     // A request aborted by the client, or a body that does not decompress: the body parser's 400.
-    source.on('error', (error: Error) => stop(refusal(400, error.message)));
+    source.on('error', (error: Error) => resolve(abandon(source, request, refusal(400, error.message))));
   });
+}
+
+/** Stops reading a body that will not be used: the rest is discarded as it arrives, so the connection stays usable for the answer. */
+function abandon(source: Readable, request: IncomingMessage, outcome: HttpRpcBody): HttpRpcBody {
+  source.removeAllListeners('data');
+  if (source !== request) source.destroy();
+  request.resume();
+  return outcome;
 }
 
 /** JSON whitespace, then the first character of the value. */

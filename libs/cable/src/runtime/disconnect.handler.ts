@@ -27,18 +27,8 @@ export class DisconnectHandler {
     const cableRequest = readCableRequest(request.env);
     const connectionState = PersistedState.fromStringMap(request.env?.cstate);
     const failures: string[] = [];
-    const attempt = async (what: string, hook: () => unknown): Promise<void> => {
-      try {
-        await hook();
-      } catch (error) {
-        const cause = error instanceof Error ? error : new Error(String(error));
-        this.logger.error(`${what} failed on disconnect sid=${metadata.sid}: ${cause.message}`, cause.stack);
-        failures.push(`${what}: ${cause.message}`);
-      }
-    };
-
     for (const identifier of request.subscriptions) {
-      await attempt(`unsubscribed ${identifier}`, () =>
+      await this.attempt(`unsubscribed ${identifier}`, metadata, failures, () =>
         this.unsubscribe(identifier, request.env?.istate?.[identifier], identifiers, connectionState, cableRequest, metadata),
       );
     }
@@ -51,9 +41,20 @@ export class DisconnectHandler {
         state: connectionState.value,
         subscriptions: [...request.subscriptions],
       };
-      await attempt('disconnect', () => connection.instance.disconnect!(context));
+      await this.attempt('disconnect', metadata, failures, () => connection.instance.disconnect!(context));
     }
     return failures.length === 0 ? disconnectResponse(Status.SUCCESS) : disconnectResponse(Status.ERROR, failures.join('; '));
+  }
+
+  /** Runs one hook of the disconnect; a failure is logged and added to `failures`, and the next hooks still run. */
+  private async attempt(what: string, metadata: CallMetadata, failures: string[], hook: () => unknown): Promise<void> {
+    try {
+      await hook();
+    } catch (error) {
+      const cause = error instanceof Error ? error : new Error(String(error));
+      this.logger.error(`${what} failed on disconnect sid=${metadata.sid}: ${cause.message}`, cause.stack);
+      failures.push(`${what}: ${cause.message}`);
+    }
   }
 
   private async unsubscribe(
