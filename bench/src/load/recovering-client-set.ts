@@ -23,6 +23,7 @@ export class RecoveringClientSet implements RecoveringClientListener {
   private readonly dropTimers = new Map<RecoveringClient, NodeJS.Timeout>();
   private readonly restoreMs = new SampleBuffer();
   private readonly errors: Record<string, number> = {};
+  private readonly attemptErrors: Record<string, number> = {};
   private dropCount = 0;
   private reconnects = 0;
   private restored = 0;
@@ -51,7 +52,7 @@ export class RecoveringClientSet implements RecoveringClientListener {
     if (this.pendingOpen) return Promise.reject(new Error('an open request is already running'));
     return new Promise((resolve) => {
       const launchOne = (position: number): void => {
-        const client = new RecoveringClient(request.urls, request.firstIndex + position, protocolFor(request), request.expectedBroadcasts, this);
+        const client = new RecoveringClient(request.urls, request.firstIndex + position, protocolFor(request), request.expectedBroadcasts, request.handshakeTimeoutMs, this);
         this.clients.push(client);
         client.start();
       };
@@ -93,6 +94,7 @@ export class RecoveringClientSet implements RecoveringClientListener {
       historyRejected: this.historyRejected,
       failed: this.failedCount,
       errors: this.errors,
+      attemptErrors: this.attemptErrors,
       restoreMs: this.restoreMs.toArray(),
       lastCaughtUpAt: this.lastCaughtUpAt,
     };
@@ -136,6 +138,12 @@ export class RecoveringClientSet implements RecoveringClientListener {
     this.failedCount += 1;
     this.errors[reason] = (this.errors[reason] ?? 0) + 1;
     this.pendingOpen?.fail(reason);
+  }
+
+  attemptFailed(_client: RecoveringClient, reason: string): void {
+    // Refused connections differ by port only: one count for all.
+    const key = reason.replace(/127\.0\.0\.1:\d+/, '127.0.0.1:<port>');
+    this.attemptErrors[key] = (this.attemptErrors[key] ?? 0) + 1;
   }
 
   private scheduleDrop(client: RecoveringClient): void {

@@ -7,6 +7,8 @@ export interface RecoveringClientListener {
   /** Back in the stream after connecting; `reconnectMs` is undefined for the first connection. */
   caughtUp(client: RecoveringClient, event: { restored: boolean; historyRejected: boolean; reconnectMs: number | undefined }): void;
   failed(client: RecoveringClient, reason: string): void;
+  /** A connection attempt ended before the client was back in the stream (it tries again). */
+  attemptFailed(client: RecoveringClient, reason: string): void;
 }
 
 /**
@@ -46,6 +48,8 @@ export class RecoveringClient {
     firstUrl: number,
     private readonly protocol: RecoveryProtocol,
     expectedBroadcasts: number,
+    /** How long the WebSocket handshake may take (the gateway answers 101 with the welcome, after Connect). */
+    private readonly handshakeTimeoutMs: number,
     private readonly listener: RecoveringClientListener,
   ) {
     this.urlIndex = firstUrl % urls.length;
@@ -84,15 +88,17 @@ export class RecoveringClient {
     const ws = new WebSocket(this.protocol.connectUrl(this.urls[this.urlIndex]!), this.protocol.subprotocols, {
       perMessageDeflate: false,
       maxPayload: MAX_PAYLOAD_BYTES,
-      handshakeTimeout: 10_000,
+      handshakeTimeout: this.handshakeTimeoutMs,
     });
     this.ws = ws;
+    let error: string | undefined;
     ws.on('message', (data) => {
       if (this.ws === ws) this.onFrame(data.toString());
     });
-    ws.on('error', () => undefined); // the close that follows says what to do
-    ws.on('close', () => {
-      if (this.ws === ws) this.onClose();
+    // The close that follows says what to do; the error says why, for the counts.
+    ws.on('error', (cause) => (error = cause.message));
+    ws.on('close', (code) => {
+      if (this.ws === ws) this.onClose(error ?? `closed by the server (code ${code})`);
     });
   }
 
@@ -128,10 +134,11 @@ export class RecoveringClient {
     if (this.state === 'connecting') this.state = 'catching-up';
   }
 
-  private onClose(): void {
+  private onClose(reason: string): void {
     if (this.state === 'closed' || this.state === 'failed' || this.state === 'offline') return;
     const wasLive = this.state === 'live';
     this.goOffline();
+    if (!wasLive) this.listener.attemptFailed(this, reason);
     if (wasLive) {
       // The server closed a live connection (a node going down): come back like after a drop.
       this.timer = setTimeout(() => this.reconnect(), Math.random() * SERVER_CLOSE_JITTER_MS);

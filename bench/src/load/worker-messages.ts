@@ -110,6 +110,8 @@ export interface ReliableOpenRequest {
    * on any `disconnect` frame (false: what the reliability scenario's clients do).
    */
   keepSidOnRestart: boolean;
+  /** How long a client's WebSocket handshake may take before it gives the attempt up and tries again. */
+  handshakeTimeoutMs: number;
   expectedBroadcasts: number;
   timeoutMs: number;
 }
@@ -155,6 +157,8 @@ export interface ReliabilityReport {
   historyRejected: number;
   failed: number;
   errors: Record<string, number>;
+  /** Connection attempts that ended before their client was back, by reason (it tried again). */
+  attemptErrors: Record<string, number>;
   /** Per reconnection: new connection attempt (after the outage) → caught up, in ms. */
   restoreMs: Float32Array;
   /** When the last reconnection caught up (Date.now(), this machine's clock), 0 when none did. */

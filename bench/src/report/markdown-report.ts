@@ -77,7 +77,7 @@ export function renderMarkdown(report: BenchReport, descriptions: Record<string,
     );
     for (const r of results.reliability) {
       if (!r.restoreMs) {
-        lines.push(failedRow(r, 10).replace(/^\| [^|]+/, `| ${r.title}`));
+        lines.push(failedRow(r, 11).replace(/^\| [^|]+/, `| ${r.title}`));
         continue;
       }
       lines.push(
@@ -119,11 +119,12 @@ export function renderMarkdown(report: BenchReport, descriptions: Record<string,
         'RPC app CPU ms: shutdown + reconnect (per client)',
         'new gateway CPU ms (per client)',
         "clients' CPU ms: restart + reconnect",
+        'failed attempts (retried)',
       ]),
     );
     for (const r of results.storm) {
       if (r.back === undefined) {
-        lines.push(failedRow(r, 10).replace(/^\| [^|]+/, `| ${r.title}`));
+        lines.push(failedRow(r, 11).replace(/^\| [^|]+/, `| ${r.title}`));
         continue;
       }
       const cells = [
@@ -137,6 +138,7 @@ export function renderMarkdown(report: BenchReport, descriptions: Record<string,
         `${r.rpcShutdownCpuMs} + ${r.rpcReconnectCpuMs} (${r.rpcCpuMsPerClient})`,
         `${r.gatewayCpuMs} (${r.gatewayCpuMsPerClient})`,
         `${r.clientsRestartCpuMs} + ${r.clientsReconnectCpuMs}`,
+        describeCounts(r.attemptErrors ?? {}),
       ];
       lines.push(`| ${r.title}${r.error ? ' ⚠' : ''} | ${cells.join(' | ')} |`);
     }
@@ -180,6 +182,14 @@ function row(result: PeerMeasurement, cells: string[]): string {
 }
 
 /** A peer whose measurement failed before it had numbers: its error is listed under Problems. */
+/** `1,234 (900× reason; 334× other)`, the three commonest reasons. */
+function describeCounts(counts: Record<string, number>): string {
+  const entries = Object.entries(counts).sort((a, b) => b[1] - a[1]);
+  const sum = entries.reduce((total, [, times]) => total + times, 0);
+  if (sum === 0) return '0';
+  return `${sum} (${entries.slice(0, 3).map(([reason, times]) => `${times}× ${reason}`).join('; ')})`;
+}
+
 function failedRow(result: PeerMeasurement, columns: number): string {
   return row(result, ['failed', ...Array.from({ length: columns - 1 }, () => '–')]);
 }

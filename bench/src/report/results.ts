@@ -162,6 +162,8 @@ export interface StormResult extends PeerMeasurement {
   failed: number;
   /** Failure reason → count, for the clients that failed while coming back. */
   errors: Record<string, number>;
+  /** Connection attempts that ended before their client was back, by reason (the client tried again): refused while the port was closed, handshake timed out, closed by the gateway. */
+  attemptErrors: Record<string, number>;
   /** Reconnections that caught up: the session restored from the broker, or a new one (subscribed again). */
   restored: number;
   fresh: number;

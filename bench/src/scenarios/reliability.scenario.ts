@@ -105,6 +105,8 @@ async function run(peer: Peer, variant: string, cluster: ReliabilityCluster, wor
       identifier: cluster.identifier,
       room: cluster.room,
       keepSidOnRestart: false,
+      // A node that does not answer within 10 s is given up for the other one.
+      handshakeTimeoutMs: 10_000,
       expectedBroadcasts: count,
       timeoutMs: 60_000 + clients * 20,
     }));

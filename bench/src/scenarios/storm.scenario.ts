@@ -15,6 +15,14 @@ import { describeErrors, sleep, tick, writeNodeLogs, type Scenario, type Scenari
 const STOP_GRACE_MS = 45_000;
 
 /**
+ * How long a client waits for the WebSocket handshake. The gateway sends its 101 with the welcome,
+ * after the Connect RPC, so in a storm this wait covers the Connect's queueing. @anycable/core's
+ * WebSocket transport sets no timeout of its own (a browser's applies, far longer); 60 s, as the
+ * connect scenario's clients. A shorter one turns slow Connects into abandoned attempts and retries.
+ */
+const HANDSHAKE_TIMEOUT_MS = 60_000;
+
+/**
  * storm (our gateway only): N clients subscribed through one gateway in front of the RPC app; the
  * gateway is restarted (SIGTERM: every client gets `disconnect` server_restart and a 1001 close,
  * the pending Disconnect calls are flushed, the process exits; then a new one starts on the same
@@ -80,6 +88,7 @@ async function storm(title: string, mode: StormMode, setup: StormGateway, worker
       identifier: setup.identifier,
       room: '',
       keepSidOnRestart: setup.keepSidOnRestart,
+      handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
       expectedBroadcasts: 0,
       timeoutMs,
     }));
@@ -120,7 +129,7 @@ async function storm(title: string, mode: StormMode, setup: StormGateway, worker
 
     const back = total(after, (r) => r.live);
     const backAt = back >= live ? Math.max(...after.map((r) => r.lastCaughtUpAt)) : 0;
-    const errors = newErrors(before, after);
+    const errors = newCounts(before, after, (r) => r.errors);
     const rpcCpuMs = rpcAtBack - rpcAtSigterm;
     const perClient = (ms: number): number => (live ? round(ms / live, 3) : 0);
     const result: StormResult = {
@@ -132,6 +141,7 @@ async function storm(title: string, mode: StormMode, setup: StormGateway, worker
       back,
       failed: Math.max(0, live - back),
       errors,
+      attemptErrors: newCounts(before, after, (r) => r.attemptErrors),
       restored: total(after, (r) => r.restored) - total(before, (r) => r.restored),
       fresh: total(after, (r) => r.fresh) - total(before, (r) => r.fresh),
       sigtermToBackSeconds: backAt ? round((backAt - sigtermAt) / 1000, 2) : -1,
@@ -215,10 +225,10 @@ async function readCounter(url: string, name: string): Promise<number> {
   }
 }
 
-/** Failure reasons counted after `before` was taken. */
-function newErrors(before: ReliabilityReport[], after: ReliabilityReport[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const report of after) for (const [reason, times] of Object.entries(report.errors)) counts[reason] = (counts[reason] ?? 0) + times;
-  for (const report of before) for (const [reason, times] of Object.entries(report.errors)) counts[reason] = (counts[reason] ?? 0) - times;
-  return Object.fromEntries(Object.entries(counts).filter(([, times]) => times > 0));
+/** Counts by reason (of `counts`) that grew after `before` was taken. */
+function newCounts(before: ReliabilityReport[], after: ReliabilityReport[], counts: (report: ReliabilityReport) => Record<string, number>): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (const report of after) for (const [reason, times] of Object.entries(counts(report))) sums[reason] = (sums[reason] ?? 0) + times;
+  for (const report of before) for (const [reason, times] of Object.entries(counts(report))) sums[reason] = (sums[reason] ?? 0) - times;
+  return Object.fromEntries(Object.entries(sums).filter(([, times]) => times > 0));
 }
