@@ -9,6 +9,7 @@ import { BROKER } from './gateway.tokens.js';
 import { PresenceTracker } from './presence/presence-tracker.js';
 import { PresenceEndpoint } from './http/presence-endpoint.js';
 import { HttpEndpoints } from './http/http-endpoints.js';
+import { NodeHttpAdapter } from './http/node-http.adapter.js';
 import { shutDownGracefully } from './lifecycle/graceful-shutdown.js';
 import { MemoryCompactor } from './lifecycle/memory-compactor.js';
 import { createLogger, type GatewayLogger } from './log/logger.js';
@@ -29,7 +30,8 @@ export async function bootstrap(config: GatewayConfig): Promise<void> {
   guardProcess(logger);
   for (const name of config.ignoredOptions) logger.warn({ option: name }, 'option accepted for compatibility; it has no effect here');
 
-  const app = await NestFactory.create(await GatewayModule.forRoot(config, logger), {
+  // Nest on node:http alone (NodeHttpAdapter): the gateway's endpoints need no Express.
+  const app = await NestFactory.create(await GatewayModule.forRoot(config, logger), new NodeHttpAdapter(), {
     logger: new PinoNestLogger(logger),
     bodyParser: false,
     abortOnError: false,
