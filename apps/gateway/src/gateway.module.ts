@@ -72,7 +72,7 @@ export class GatewayModule {
         { provide: PingScheduler, useFactory: () => new PingScheduler(config.ping.intervalMs, config.ping.precision) },
         {
           provide: SessionService,
-          useFactory: (
+          useFactory: async (
             stats: GatewayStats,
             hub: Hub,
             rpc: RpcClient,
@@ -112,7 +112,7 @@ export class GatewayModule {
             stats.registerGauge('rpc_inflight_num', () => rpc.gate.inFlight);
             stats.registerGauge('rpc_pending_num', () => rpc.gate.queued);
             stats.registerGauge('disconnect_queue_size', () => disconnects.pending);
-            return new SessionService(context, registry, new JwtIdentification(config.jwt, config.noauth), config.rpc);
+            return new SessionService(context, registry, await JwtIdentification.create(config.jwt, config.noauth), config.rpc);
           },
           inject: [GatewayStats, Hub, RpcClient, DisconnectQueue, PingScheduler, SessionRegistry, PresenceTracker, StreamChannels, WhisperPublisher],
         },

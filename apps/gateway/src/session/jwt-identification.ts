@@ -1,5 +1,5 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import jsonwebtoken from 'jsonwebtoken';
+import type jsonwebtoken from 'jsonwebtoken';
 import type { JwtConfig } from '../config/gateway-config.js';
 import { encodeDisconnect } from '../protocol/server-frame.encoder.js';
 import type { Handshake } from '../transport/handshake.js';
@@ -23,25 +23,39 @@ const HMAC_ALGORITHMS: jsonwebtoken.Algorithm[] = ['HS256', 'HS384', 'HS512'];
  *   Connect over RPC, or `unauthorized` with `enforce_jwt`.
  * - `noauth` (or `public`): a connection no token identified gets `{"sid":"<sid>"}` as identifiers.
  */
+/** What is used of jsonwebtoken: imported only when a JWT secret is set (see {@link JwtIdentification.create}). */
+export type JwtLibrary = Pick<typeof jsonwebtoken, 'decode' | 'verify'>;
+
 export class JwtIdentification {
   /**
    * The secret as a KeyObject, built once: jsonwebtoken builds one per verify from a string secret,
    * which measured 1.6 ms per token here against 44 µs with this (it was the whole cost of a no-RPC connect).
    */
-  private readonly key: KeyObject | null;
+  private readonly verifier: { readonly key: KeyObject; readonly library: JwtLibrary } | null;
 
   constructor(
     private readonly config: JwtConfig,
     private readonly noauth = false,
+    library: JwtLibrary | null = null,
   ) {
-    this.key = config.secret ? createSecretKey(Buffer.from(config.secret, 'utf8')) : null;
+    if (config.secret && !library) throw new Error('JwtIdentification: a JWT secret needs the jsonwebtoken library (JwtIdentification.create loads it)');
+    this.verifier = config.secret && library ? { key: createSecretKey(Buffer.from(config.secret, 'utf8')), library } : null;
+  }
+
+  /**
+   * Loads jsonwebtoken only when a secret is set: its module setup (semver ranges compiled for its
+   * key checks) was a visible part of the gateway's start, for a feature off by default.
+   */
+  static async create(config: JwtConfig, noauth = false): Promise<JwtIdentification> {
+    const library = config.secret ? (await import('./jwt-library.js')).jwtLibrary : null;
+    return new JwtIdentification(config, noauth, library);
   }
 
   identify(handshake: Handshake): PreAuthentication {
-    if (!this.key) return this.anonymous();
+    if (!this.verifier) return this.anonymous();
     const token = this.headerToken(handshake) ?? this.queryToken(handshake);
     if (!token) return this.config.enforce ? refused('unauthorized') : this.anonymous();
-    return this.verify(token, this.key);
+    return this.verify(token, this.verifier.key, this.verifier.library);
   }
 
   /**
@@ -79,8 +93,8 @@ export class JwtIdentification {
     }
   }
 
-  private verify(token: string, key: KeyObject): PreAuthentication {
-    const decoded = jsonwebtoken.decode(token, { complete: true });
+  private verify(token: string, key: KeyObject, jwt: JwtLibrary): PreAuthentication {
+    const decoded = jwt.decode(token, { complete: true });
     if (!decoded || typeof decoded.payload !== 'object' || !HMAC_ALGORITHMS.includes(decoded.header.alg as jsonwebtoken.Algorithm)) {
       return refused('unauthorized');
     }
@@ -90,7 +104,7 @@ export class JwtIdentification {
     if (typeof claims.iat === 'number' && now < claims.iat) return refused('unauthorized');
     try {
       // exp was checked above with golang-jwt's rule (expired only once now > exp); nbf is checked here.
-      jsonwebtoken.verify(token, key, { algorithms: HMAC_ALGORITHMS, ignoreExpiration: true });
+      jwt.verify(token, key, { algorithms: HMAC_ALGORITHMS, ignoreExpiration: true });
     } catch {
       return refused('unauthorized');
     }
