@@ -1,8 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { streamFrames } from '../support/broker-cluster.js';
-import { feed, sharedBrokerTests, useBrokerBed, type BrokerBackend } from '../support/broker-suite.js';
+import { sharedFailoverTests, sharedRestoreTests, useBrokerBed, type BrokerBackend } from '../support/broker-suite.js';
+import { streamFrames } from '../support/cable-clients.js';
 import { waitFor } from '../support/ports.js';
+import { feed } from '../support/scripted-rpc-server.js';
 import { startNats } from '../support/services.js';
 
 const nats: BrokerBackend = {
@@ -28,7 +29,8 @@ describe('broker=nats: history and sessions in NATS JetStream, shared by two gat
     assert.match(String(first[0]!.epoch), /^[\w-]{4}$/);
   });
 
-  sharedBrokerTests(bed, nats);
+  sharedRestoreTests(bed, nats);
+  sharedFailoverTests(bed, nats);
 
   test('NATS down: live delivery goes on without positions, history refused, no restore; counted, logged once; back by itself', async () => {
     const stream = 'nats:outage';

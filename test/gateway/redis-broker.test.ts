@@ -1,11 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { streamFrames, type Frame } from '../support/broker-cluster.js';
-import { EXT, feed, sharedBrokerTests, useBrokerBed, type BrokerBackend } from '../support/broker-suite.js';
+import { EXT, sharedFailoverTests, sharedRestoreTests, useBrokerBed, type BrokerBackend } from '../support/broker-suite.js';
+import { streamFrames, type Frame } from '../support/cable-clients.js';
 import { startHalfOpenProxy } from '../support/half-open-proxy.js';
 import { waitFor } from '../support/ports.js';
 import { RestoringClient, SequencePublisher } from '../support/restoring-client.js';
+import { feed } from '../support/scripted-rpc-server.js';
 import { startRedis } from '../support/services.js';
 
 const redis: BrokerBackend = {
@@ -43,7 +44,7 @@ describe('broker=redis: history in Redis Streams, sessions as keys, shared by tw
     }
   });
 
-  sharedBrokerTests(bed, redis);
+  sharedRestoreTests(bed, redis);
 
   test('half-open on gateway 1, restore on gateway 2 under traffic taken by both gateways: exactly once, in order; the session is restored once', async () => {
     const stream = 'redis:half-open';
@@ -67,6 +68,8 @@ describe('broker=redis: history in Redis Streams, sessions as keys, shared by tw
     await new Promise((resolve) => setTimeout(resolve, 200));
     client.assertExactlyOnce(sent);
   });
+
+  sharedFailoverTests(bed, redis);
 
   test('Redis down: live delivery goes on without positions, history refused, no restore; counted, logged once; back by itself (a Redis that lost its data gives a new epoch)', async () => {
     const stream = 'redis:outage';

@@ -1,7 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Publication } from '#libs/protocol';
-import { createAnyCable, RawCableClient, type AnyCable, type ReceivedFrame } from '../support/cable-clients.js';
+import { createAnyCable, isFrame, RawCableClient, streamFrames, type AnyCable, type Frame } from '../support/cable-clients.js';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
 import { startHalfOpenProxy, type HalfOpenProxy } from '../support/half-open-proxy.js';
 import { waitFor } from '../support/ports.js';
@@ -9,8 +8,6 @@ import { RestoringClient, SequencePublisher } from '../support/restoring-client.
 import { ScriptedRpcServer } from '../support/scripted-rpc-server.js';
 
 const EXT = ['actioncable-v1-ext-json'];
-type Frame = Record<string, unknown>;
-const isObject = (frame: ReceivedFrame): frame is Frame => typeof frame === 'object';
 
 describe('broker=memory: stream history, offsets and session restore', () => {
   let rpc: ScriptedRpcServer;
@@ -20,10 +17,6 @@ describe('broker=memory: stream history, offsets and session restore', () => {
   const proxies: HalfOpenProxy[] = [];
   const restoring: RestoringClient[] = [];
 
-  const publish = async (publication: Publication): Promise<void> => {
-    const response = await fetch(`http://127.0.0.1:${gateway.port}/_broadcast`, { method: 'POST', body: JSON.stringify(publication) });
-    assert.equal(response.status, 201);
-  };
   const raw = async (protocols = EXT, query = ''): Promise<RawCableClient> => {
     const client = await RawCableClient.welcomed(`${gateway.url()}${query}`, { protocols });
     raws.push(client);
@@ -33,8 +26,6 @@ describe('broker=memory: stream history, offsets and session restore', () => {
     client.subscribe(identifier);
     await client.waitForConfirm(identifier);
   };
-  const streamFrames = (client: RawCableClient, identifier: string): Frame[] =>
-    client.frames.filter((frame): frame is Frame => isObject(frame) && frame.identifier === identifier && 'message' in frame);
 
   /** An ext session of `user` subscribed to `identifier`, closed and gone from the gateway (Disconnect called): its sid. */
   const closedSession = async (user: string, identifier: string): Promise<string> => {
@@ -72,8 +63,8 @@ describe('broker=memory: stream history, offsets and session restore', () => {
     const plain = await raw(['actioncable-v1-json']);
     await subscribed(ext, id);
     await subscribed(plain, id);
-    await publish({ stream: 'feed:offsets', data: '{"n":1}' });
-    await publish({ stream: 'feed:offsets', data: '{"n":2}' });
+    await gateway.publish({ stream: 'feed:offsets', data: '{"n":1}' });
+    await gateway.publish({ stream: 'feed:offsets', data: '{"n":2}' });
     await ext.waitForMessages(id, 2);
     await plain.waitForMessages(id, 2);
     const [first, second] = streamFrames(ext, id);
@@ -82,11 +73,11 @@ describe('broker=memory: stream history, offsets and session restore', () => {
     assert.deepEqual(second, { identifier: id, message: { n: 2 }, stream_id: 'feed:offsets', epoch: first!.epoch, offset: 2 });
     assert.deepEqual(streamFrames(plain, id), [first, second], 'the plain protocol gets the same positions (anycable-go)');
 
-    await publish({ stream: 'feed:offsets', data: '{"n":3}' });
+    await gateway.publish({ stream: 'feed:offsets', data: '{"n":3}' });
     await plain.waitForMessages(id, 3);
     plain.send({ command: 'history', identifier: id, history: { streams: { 'feed:offsets': { epoch: first!.epoch, offset: 1 } } } });
-    await plain.waitForFrame((frame) => isObject(frame) && frame.type === 'confirm_history', 'confirm_history on the plain protocol');
-    const afterOffset = plain.messages.slice(plain.messages.findIndex((frame) => isObject(frame) && frame.message && (frame.message as { n: number }).n === 3) + 1);
+    await plain.waitForFrame((frame) => isFrame(frame) && frame.type === 'confirm_history', 'confirm_history on the plain protocol');
+    const afterOffset = plain.messages.slice(plain.messages.findIndex((frame) => isFrame(frame) && frame.message && (frame.message as { n: number }).n === 3) + 1);
     assert.deepEqual(afterOffset, [
       { identifier: id, message: { n: 2 }, stream_id: 'feed:offsets', epoch: first!.epoch, offset: 2 },
       { identifier: id, message: { n: 3 }, stream_id: 'feed:offsets', epoch: first!.epoch, offset: 3 },
@@ -95,7 +86,7 @@ describe('broker=memory: stream history, offsets and session restore', () => {
     const since = await raw(['actioncable-v1-json']);
     await subscribed(since, id);
     since.send({ command: 'history', identifier: id, history: { since: Math.floor(Date.now() / 1000) - 60 } });
-    await since.waitForFrame((frame) => isObject(frame) && frame.type === 'confirm_history', 'confirm_history (since, plain)');
+    await since.waitForFrame((frame) => isFrame(frame) && frame.type === 'confirm_history', 'confirm_history (since, plain)');
     assert.deepEqual(streamFrames(since, id).map((frame) => frame.offset), [1, 2, 3]);
   });
 
@@ -103,19 +94,19 @@ describe('broker=memory: stream history, offsets and session restore', () => {
     const id = '{"channel":"Feed","stream":"feed:missed"}';
     const before = await raw();
     await subscribed(before, id);
-    await publish({ stream: 'feed:missed', data: '{"n":1}' });
+    await gateway.publish({ stream: 'feed:missed', data: '{"n":1}' });
     const [seen] = (await waitFor(() => (streamFrames(before, id).length >= 1 ? streamFrames(before, id) : null), 'first message')) as Frame[];
     before.close();
     await before.closed;
-    await publish({ stream: 'feed:missed', data: '{"n":2}' });
-    await publish({ stream: 'feed:missed', data: '{"typing":true}', meta: { transient: true } });
-    await publish({ stream: 'feed:missed', data: '"three"' });
+    await gateway.publish({ stream: 'feed:missed', data: '{"n":2}' });
+    await gateway.publish({ stream: 'feed:missed', data: '{"typing":true}', meta: { transient: true } });
+    await gateway.publish({ stream: 'feed:missed', data: '"three"' });
 
     const back = await raw();
     await subscribed(back, id);
     back.send({ command: 'history', identifier: id, history: { streams: { 'feed:missed': { epoch: seen!.epoch, offset: seen!.offset } } } });
-    await back.waitForFrame((frame) => isObject(frame) && frame.type === 'confirm_history', 'confirm_history');
-    const replay = back.messages.filter((frame) => isObject(frame) && frame.type !== 'confirm_subscription' && frame.type !== 'welcome');
+    await back.waitForFrame((frame) => isFrame(frame) && frame.type === 'confirm_history', 'confirm_history');
+    const replay = back.messages.filter((frame) => isFrame(frame) && frame.type !== 'confirm_subscription' && frame.type !== 'welcome');
     assert.deepEqual(replay, [
       { identifier: id, message: { n: 2 }, stream_id: 'feed:missed', epoch: seen!.epoch, offset: 2 },
       { identifier: id, message: 'three', stream_id: 'feed:missed', epoch: seen!.epoch, offset: 3 },
@@ -125,17 +116,17 @@ describe('broker=memory: stream history, offsets and session restore', () => {
     const since = await raw();
     await subscribed(since, id);
     since.send({ command: 'history', identifier: id, history: { since: Math.floor(Date.now() / 1000) - 60 } });
-    await since.waitForFrame((frame) => isObject(frame) && frame.type === 'confirm_history', 'confirm_history (since)');
+    await since.waitForFrame((frame) => isFrame(frame) && frame.type === 'confirm_history', 'confirm_history (since)');
     assert.deepEqual(streamFrames(since, id).map((frame) => frame.offset), [1, 2, 3], 'since: everything stored in the window');
   });
 
   test('an unknown epoch (e.g. from before a restart) is answered reject_history, nothing replayed', async () => {
     const id = '{"channel":"Feed","stream":"feed:epoch"}';
-    await publish({ stream: 'feed:epoch', data: '1' });
+    await gateway.publish({ stream: 'feed:epoch', data: '1' });
     const client = await raw();
     await subscribed(client, id);
     client.send({ command: 'history', identifier: id, history: { streams: { 'feed:epoch': { epoch: 'not-this-one', offset: 1 } } } });
-    const reply = await client.waitForFrame((frame) => isObject(frame) && String(frame.type).endsWith('_history'), 'history reply');
+    const reply = await client.waitForFrame((frame) => isFrame(frame) && String(frame.type).endsWith('_history'), 'history reply');
     assert.deepEqual(reply, { type: 'reject_history', identifier: id });
     assert.deepEqual(streamFrames(client, id), [], 'nothing replayed');
   });
@@ -147,7 +138,7 @@ describe('broker=memory: stream history, offsets and session restore', () => {
     await channel.ensureSubscribed();
     const received: unknown[] = [];
     channel.on('message', (message: unknown) => received.push(message));
-    await publish({ stream: 'feed:web', data: '{"n":1}' });
+    await gateway.publish({ stream: 'feed:web', data: '{"n":1}' });
     await waitFor(() => received.length >= 1, 'live message');
     const sid = cable.sessionId;
     assert.ok(sid, 'the ext welcome gave the client its sid');
@@ -157,12 +148,12 @@ describe('broker=memory: stream history, offsets and session restore', () => {
     const connects = rpc.callsOf('Connect').length;
     const events: unknown[] = [];
     cable.on('connect', (event: unknown) => events.push(event));
-    await publish({ stream: 'feed:web', data: '{"n":2}' });
-    await publish({ stream: 'feed:web', data: '{"n":3}', meta: { transient: true } });
-    await publish({ stream: 'feed:web', data: '{"n":4}' });
+    await gateway.publish({ stream: 'feed:web', data: '{"n":2}' });
+    await gateway.publish({ stream: 'feed:web', data: '{"n":3}', meta: { transient: true } });
+    await gateway.publish({ stream: 'feed:web', data: '{"n":4}' });
     await cable.connect();
     await waitFor(() => received.length >= 3, `replayed messages, got ${JSON.stringify(received)}`);
-    await publish({ stream: 'feed:web', data: '{"n":5}' });
+    await gateway.publish({ stream: 'feed:web', data: '{"n":5}' });
     await waitFor(() => received.length >= 4, `live after replay, got ${JSON.stringify(received)}`);
     assert.deepEqual(received, [{ n: 1 }, { n: 2 }, { n: 4 }, { n: 5 }]);
     assert.deepEqual(events.map((event) => (event as { restored: boolean }).restored), [true], 'the client restored its session (?sid=)');
@@ -182,7 +173,7 @@ describe('broker=memory: stream history, offsets and session restore', () => {
     assert.equal(typeof welcome.sid, 'string');
     assert.notEqual(welcome.sid, oldSid, 'the restored session has a sid of its own');
     assert.equal(rpc.callsOf('Connect').length, connects, 'no Connect call');
-    await publish({ stream: 'feed:restore', data: '{"after":"restore"}' });
+    await gateway.publish({ stream: 'feed:restore', data: '{"after":"restore"}' });
     const [frame] = (await waitFor(() => (streamFrames(restored, id).length >= 1 ? streamFrames(restored, id) : null), 'broadcast after restore')) as Frame[];
     assert.deepEqual(frame!.message, { after: 'restore' });
     assert.equal(frame!.stream_id, 'feed:restore');
@@ -217,18 +208,18 @@ describe('broker=memory: stream history, offsets and session restore', () => {
     const client = await RestoringClient.subscribe(proxy.url(), id, 'feed:half-open');
     restoring.push(client);
     const oldSid = client.sessionId;
-    await publish({ stream: 'feed:half-open', data: '{"n":1}' });
+    await gateway.publish({ stream: 'feed:half-open', data: '{"n":1}' });
     await client.waitForCount(1);
     const connects = rpc.callsOf('Connect').length;
 
     proxy.cut();
-    await publish({ stream: 'feed:half-open', data: '{"n":2}' });
-    await publish({ stream: 'feed:half-open', data: '{"n":3}' });
+    await gateway.publish({ stream: 'feed:half-open', data: '{"n":2}' });
+    await gateway.publish({ stream: 'feed:half-open', data: '{"n":3}' });
     assert.equal(proxy.halfOpen, 1, 'the gateway still holds the old socket open');
     assert.equal(rpc.callsOf('Disconnect').filter((call) => call.metadata.sid === oldSid).length, 0, 'the gateway has not noticed the drop');
 
     await client.restore(gateway.url());
-    await publish({ stream: 'feed:half-open', data: '{"n":4}' });
+    await gateway.publish({ stream: 'feed:half-open', data: '{"n":4}' });
     await client.waitForCount(4);
     await new Promise((resolve) => setTimeout(resolve, 100));
     client.assertExactlyOnce(4);
@@ -243,7 +234,7 @@ describe('broker=memory: stream history, offsets and session restore', () => {
     proxies.push(proxy);
     const client = await RestoringClient.subscribe(proxy.url(), id, 'feed:storm');
     restoring.push(client);
-    const publisher = new SequencePublisher([() => `http://127.0.0.1:${gateway.port}/_broadcast`], 'feed:storm', 2);
+    const publisher = new SequencePublisher([() => gateway.broadcastUrl()], 'feed:storm', 2);
     for (let round = 0; round < 6; round++) {
       await waitFor(() => client.received.length > 0 && publisher.sent > round * 15 + 10, 'traffic');
       if (round % 2 === 0) proxy.cut();

@@ -53,14 +53,8 @@ describe('no RPC: JWT identification and $pubsub streams (RPC app stopped)', () 
   after(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
-  const broadcast = async (stream: string, data: unknown): Promise<void> => {
-    const response = await fetch(`http://127.0.0.1:${gateway.port}/_broadcast`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${deriveBroadcastKey(SECRET)}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ stream, data: JSON.stringify(data) }),
-    });
-    assert.equal(response.status, 201);
-  };
+  const broadcast = (stream: string, data: unknown): Promise<void> =>
+    gateway.publish({ stream, data: JSON.stringify(data) }, { authorization: `Bearer ${deriveBroadcastKey(SECRET)}`, 'content-type': 'application/json' });
   const raw = async (query: string, options?: Parameters<typeof RawCableClient.connect>[1]): Promise<RawCableClient> => {
     const client = await RawCableClient.connect(`${gateway.url()}${query}`, options);
     cleanups.push(() => client.close());
@@ -162,12 +156,7 @@ describe('no RPC: JWT identification and $pubsub streams (RPC app stopped)', () 
     await turbo.waitForEvent('connected');
     // turbo-rails broadcasts a <turbo-stream> element as a plain string.
     const html = '<turbo-stream action="append" target="comments"><template><p>hi</p></template></turbo-stream>';
-    const response = await fetch(`http://127.0.0.1:${gateway.port}/_broadcast`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${deriveBroadcastKey(SECRET)}` },
-      body: JSON.stringify({ stream: `${gid}:comments`, data: JSON.stringify(html) }),
-    });
-    assert.equal(response.status, 201);
+    await gateway.publish({ stream: `${gid}:comments`, data: JSON.stringify(html) }, { authorization: `Bearer ${deriveBroadcastKey(SECRET)}` });
     assert.deepEqual(await turbo.waitForMessages(1), [html]);
     // Signed with the streams secret instead of the Turbo key: rejected.
     const wrongKey = railsTurboSignedStreamName([gid, 'comments'], SECRET);
@@ -208,8 +197,7 @@ describe('noauth and public modes', () => {
     const identifier = JSON.stringify({ channel: '$pubsub', stream_name: 'lobby' });
     for (const client of [alice, bob]) client.subscribe(identifier);
     await Promise.all([alice.waitForConfirm(identifier), bob.waitForConfirm(identifier)]);
-    const response = await fetch(`http://127.0.0.1:${gateway.port}/_broadcast`, { method: 'POST', body: JSON.stringify({ stream: 'lobby', data: '"hello"' }) });
-    assert.equal(response.status, 201);
+    await gateway.publish({ stream: 'lobby', data: '"hello"' });
     await Promise.all([alice.waitForMessages(identifier, 1), bob.waitForMessages(identifier, 1)]);
     alice.send({ command: 'whisper', identifier, data: { typing: 'alice' } });
     await bob.waitForMessages(identifier, 2);

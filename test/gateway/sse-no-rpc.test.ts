@@ -34,14 +34,8 @@ describe('SSE without RPC: JWT + signed, public and Turbo streams (RPC app stopp
     streams.push(stream);
     return stream;
   };
-  const broadcast = async (stream: string, data: object): Promise<void> => {
-    const response = await fetch(`http://127.0.0.1:${gateway.port}/_broadcast`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${deriveBroadcastKey(SECRET)}` },
-      body: JSON.stringify({ stream, data: JSON.stringify(data) }),
-    });
-    assert.equal(response.status, 201);
-  };
+  const broadcast = (stream: string, data: object): Promise<void> =>
+    gateway.publish({ stream, data: JSON.stringify(data) }, { authorization: `Bearer ${deriveBroadcastKey(SECRET)}` });
 
   before(async () => {
     gateway = await startGateway({

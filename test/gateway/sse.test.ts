@@ -4,17 +4,16 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventSource } from 'eventsource';
 import jsonwebtoken from 'jsonwebtoken';
-import { Status, type CommandMessage, type ConnectionRequest, type Publication } from '#libs/protocol';
+import type { ConnectionRequest } from '#libs/protocol';
 import { RawCableClient } from '../support/cable-clients.js';
 import { startGateway, type GatewayProcess } from '../support/gateway.js';
 import { waitFor } from '../support/ports.js';
-import { DEFAULT_SCRIPT, GrpcFailure, ScriptedRpcServer } from '../support/scripted-rpc-server.js';
+import { DEFAULT_SCRIPT, feed, GrpcFailure, ScriptedRpcServer } from '../support/scripted-rpc-server.js';
 import { SseStream } from '../support/sse-client.js';
 
 const JWT_SECRET = 'sse-test-jwt-secret';
 const token = (identifiers: object, expiresIn = 60): string =>
   jsonwebtoken.sign({ ext: JSON.stringify(identifiers) }, JWT_SECRET, { algorithm: 'HS256', expiresIn });
-const feed = (stream: string): string => JSON.stringify({ channel: 'Feed', stream });
 const query = (params: Record<string, string>): string => new URLSearchParams(params).toString();
 
 describe('SSE at /events (sse=true, broker=memory): anycable-go 1.6.0 behaviour', () => {
@@ -28,10 +27,6 @@ describe('SSE at /events (sse=true, broker=memory): anycable-go 1.6.0 behaviour'
       streams.push(stream);
       return stream;
     });
-  const publish = async (publication: Publication | object): Promise<void> => {
-    const response = await fetch(`http://127.0.0.1:${gateway.port}/_broadcast`, { method: 'POST', body: JSON.stringify(publication) });
-    assert.equal(response.status, 201);
-  };
 
   before(async () => {
     rpc = await ScriptedRpcServer.start({
@@ -77,9 +72,9 @@ describe('SSE at /events (sse=true, broker=memory): anycable-go 1.6.0 behaviour'
     assert.ok(connect, 'authenticated through RPC Connect');
     assert.match(connect.request.env.url, /^http:\/\/127\.0\.0\.1:\d+\/events\?/);
 
-    await publish({ stream: 'sse:typed', data: '{"text":"hi"}' });
-    await publish({ stream: 'sse:typed', data: 'plain text' });
-    await publish({ stream: 'sse:typed', data: '{\n  "pretty": true\n}' });
+    await gateway.publish({ stream: 'sse:typed', data: '{"text":"hi"}' });
+    await gateway.publish({ stream: 'sse:typed', data: 'plain text' });
+    await gateway.publish({ stream: 'sse:typed', data: '{\n  "pretty": true\n}' });
     const messages = await stream.waitForEvents(3, '');
     const epoch = messages[0].id?.split('/')[1];
     assert.ok(epoch, `an id <offset>/<epoch>/<stream>: ${messages[0].id}`);
@@ -95,10 +90,10 @@ describe('SSE at /events (sse=true, broker=memory): anycable-go 1.6.0 behaviour'
   test('raw=1: data messages only, no welcome, confirmation or ping', async () => {
     const stream = await events({ identifier: feed('sse:raw'), raw: '1' });
     assert.equal(stream.status, 200, 'answered once subscribed');
-    await publish({ stream: 'sse:raw', data: '{"n":1}' });
+    await gateway.publish({ stream: 'sse:raw', data: '{"n":1}' });
     await stream.waitForEvents(1);
     await sleep(1_500); // longer than ping_interval: a ping would have come
-    await publish({ stream: 'sse:raw', data: '{"n":2}' });
+    await gateway.publish({ stream: 'sse:raw', data: '{"n":2}' });
     await stream.waitForEvents(2);
     assert.deepEqual(stream.events.map((event) => [event.event, event.data]), [
       ['', '{"n":1}'],
@@ -148,12 +143,12 @@ describe('SSE at /events (sse=true, broker=memory): anycable-go 1.6.0 behaviour'
   test('Last-Event-ID resumes after the last message seen; history_since replays the window', async () => {
     const id = feed('sse:resume');
     const first = await events({ identifier: id });
-    await publish({ stream: 'sse:resume', data: '{"n":1}' });
+    await gateway.publish({ stream: 'sse:resume', data: '{"n":1}' });
     const [seen] = await first.waitForEvents(1, '');
     first.close();
-    await publish({ stream: 'sse:resume', data: '{"n":2}' });
-    await publish({ stream: 'sse:resume', data: '{"n":3}', meta: { transient: true } });
-    await publish({ stream: 'sse:resume', data: '"four"' });
+    await gateway.publish({ stream: 'sse:resume', data: '{"n":2}' });
+    await gateway.publish({ stream: 'sse:resume', data: '{"n":3}', meta: { transient: true } });
+    await gateway.publish({ stream: 'sse:resume', data: '"four"' });
 
     const back = await events({ identifier: id }, { headers: { 'Last-Event-ID': seen.id ?? '' } });
     await back.waitForEvents(1, 'confirm_history');
@@ -185,15 +180,15 @@ describe('SSE at /events (sse=true, broker=memory): anycable-go 1.6.0 behaviour'
     source.addEventListener('disconnect', (event) => disconnects.push(event.data));
     source.onmessage = (event) => received.push(event.data);
     await waitFor(() => welcomes === 1 || null, 'welcome');
-    await publish({ stream: 'sse:es', data: '{"n":1}' });
+    await gateway.publish({ stream: 'sse:es', data: '{"n":1}' });
     await waitFor(() => received.length === 1 || null, 'first message');
-    await publish({ command: 'disconnect', payload: { identifier: '{"user":"eve"}', reconnect: true } });
+    await gateway.publish({ command: 'disconnect', payload: { identifier: '{"user":"eve"}', reconnect: true } });
     await waitFor(() => disconnects.length === 1 || null, 'disconnect event');
     assert.deepEqual(JSON.parse(disconnects[0]), { type: 'disconnect', reason: 'remote', reconnect: true });
-    await publish({ stream: 'sse:es', data: '{"n":2}' });
+    await gateway.publish({ stream: 'sse:es', data: '{"n":2}' });
     await waitFor(() => welcomes === 2 || null, 'reconnected (EventSource retries after 3 s)', 10_000);
     await waitFor(() => received.length === 2 || null, 'the missed message');
-    await publish({ stream: 'sse:es', data: '{"n":3}' });
+    await gateway.publish({ stream: 'sse:es', data: '{"n":3}' });
     await waitFor(() => received.length === 3 || null, 'a live message after the resume');
     assert.deepEqual(received, ['{"n":1}', '{"n":2}', '{"n":3}']);
   });
@@ -204,7 +199,7 @@ describe('SSE at /events (sse=true, broker=memory): anycable-go 1.6.0 behaviour'
     socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
     socket.write(`GET /events?${query({ identifier: feed('sse:http10') })} HTTP/1.0\r\nHost: x\r\n\r\n`);
     await waitFor(() => received.includes('confirm_subscription') || null, 'HTTP/1.0 stream answered');
-    await publish({ stream: 'sse:http10', data: '{"n":1}' });
+    await gateway.publish({ stream: 'sse:http10', data: '{"n":1}' });
     await waitFor(() => received.includes('data: {"n":1}') || null, 'HTTP/1.0 broadcast');
     socket.destroy();
     const [head, body] = received.split('\r\n\r\n');
@@ -224,7 +219,7 @@ describe('SSE at /events (sse=true, broker=memory): anycable-go 1.6.0 behaviour'
     });
     streams.push(stream);
     assert.equal(stream.status, 200);
-    await publish({ stream: 'sse:post', data: '{"n":1}' });
+    await gateway.publish({ stream: 'sse:post', data: '{"n":1}' });
     const [message] = await stream.waitForEvents(1, '');
     const frame = JSON.parse(message.data) as Record<string, unknown>;
     assert.deepEqual({ ...frame, epoch: undefined }, { identifier: id, message: { n: 1 }, stream_id: 'sse:post', epoch: undefined, offset: 1 });
@@ -323,10 +318,7 @@ describe('SSE bounds, CORS and shutdown (max_conn=2, allowed_origins)', () => {
     const reader = await open({}, query({ identifier: feed('firehose') }));
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     const payload = JSON.stringify({ blob: 'z'.repeat(60_000) });
-    for (let i = 0; i < 200; i++) {
-      const response = await fetch(`http://127.0.0.1:${gateway.port}/_broadcast`, { method: 'POST', body: JSON.stringify({ stream: 'firehose', data: payload }) });
-      assert.equal(response.status, 201);
-    }
+    for (let i = 0; i < 200; i++) await gateway.publish({ stream: 'firehose', data: payload });
     await waitFor(() => /client is not reading \(ws_max_pending_size exceeded\): disconnecting.*transport=sse/.test(gateway.process.output()) || null, 'slow SSE client dropped', 20_000);
     socket.resume();
     await closed;

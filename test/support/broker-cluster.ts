@@ -3,13 +3,8 @@
  * streams tests: publications go in over HTTP to one gateway and reach the other through the pub/sub.
  * Clients that drop and restore: test/support/restoring-client.ts.
  */
-import assert from 'node:assert/strict';
 import type { Publication } from '#libs/protocol';
-import type { RawCableClient, ReceivedFrame } from './cable-clients.js';
 import { startGateway, type GatewayProcess } from './gateway.js';
-
-export type Frame = Record<string, unknown>;
-export const isFrame = (frame: ReceivedFrame): frame is Frame => typeof frame === 'object';
 
 /** Two gateways with the same settings (`env`: the broker, its servers, the pub/sub), restartable one by one. */
 export class BrokerCluster {
@@ -26,13 +21,12 @@ export class BrokerCluster {
 
   /** The HTTP broadcast URL of gateway `index` (it registers what it takes and relays it to the other). */
   broadcastUrl(index: number): string {
-    return `http://127.0.0.1:${this.gateways[index]!.port}/_broadcast`;
+    return this.gateways[index]!.broadcastUrl();
   }
 
   /** POST /_broadcast to gateway `index`. */
-  async publish(index: number, publication: Publication): Promise<void> {
-    const response = await fetch(this.broadcastUrl(index), { method: 'POST', body: JSON.stringify(publication) });
-    assert.equal(response.status, 201, `broadcast to gateway ${index + 1}`);
+  publish(index: number, publication: Publication): Promise<void> {
+    return this.gateways[index]!.publish(publication);
   }
 
   /** Stops gateway `index` with `signal` and starts it again (on a new port: ask `gateways[index]` again). */
@@ -50,9 +44,4 @@ export class BrokerCluster {
   async stop(): Promise<void> {
     await Promise.all(this.gateways.map((gateway) => gateway.stop()));
   }
-}
-
-/** Broadcast frames (with a message) of `identifier`, in arrival order. */
-export function streamFrames(client: RawCableClient, identifier: string): Frame[] {
-  return client.frames.filter((frame): frame is Frame => isFrame(frame) && frame.identifier === identifier && 'message' in frame);
 }

@@ -107,6 +107,14 @@ export function createAnyCable(url: string, options: { protocol?: 'actioncable-v
 
 /** A frame as received: parsed JSON, or the text when it is not JSON. */
 export type ReceivedFrame = Record<string, unknown> | string;
+/** A received frame that parsed as a JSON object. */
+export type Frame = Record<string, unknown>;
+export const isFrame = (frame: ReceivedFrame): frame is Frame => typeof frame === 'object';
+
+/** The frames with a `message` (broadcasts, transmissions) for `identifier` that `client` received, in arrival order. */
+export function streamFrames(client: RawCableClient, identifier: string): Frame[] {
+  return client.frames.filter((frame): frame is Frame => isFrame(frame) && frame.identifier === identifier && 'message' in frame);
+}
 
 /** A bare `ws` client recording every frame and the close, for exact protocol assertions. */
 export class RawCableClient {
@@ -192,9 +200,7 @@ export class RawCableClient {
 
   /** Broadcast/transmission messages for `identifier` (frames with a `message`). */
   messagesFor(identifier: string): unknown[] {
-    return this.frames
-      .filter((frame): frame is Record<string, unknown> => typeof frame === 'object' && frame.identifier === identifier && 'message' in frame)
-      .map((frame) => frame.message);
+    return streamFrames(this, identifier).map((frame) => frame.message);
   }
 
   waitForMessages(identifier: string, count: number, timeoutMs = 10_000): Promise<unknown[]> {

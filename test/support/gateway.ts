@@ -1,4 +1,6 @@
 /** Starting the gateway the way the README does (`node dist/apps/gateway/src/main.bundle.js`), on a free port. */
+import assert from 'node:assert/strict';
+import type { Publication } from '#libs/protocol';
 import { startApp, type RunningProcess } from './processes.js';
 
 export interface GatewayHealth {
@@ -17,6 +19,10 @@ export interface GatewayProcess {
   /** ws://127.0.0.1:<port><path> */
   url(path?: string): string;
   health(): Promise<GatewayHealth>;
+  /** http://127.0.0.1:<port>/_broadcast, the HTTP broadcast endpoint. */
+  broadcastUrl(): string;
+  /** POSTs `publication` to the HTTP broadcast endpoint (`headers`: the broadcast key, …); asserts it was accepted (201). */
+  publish(publication: Publication | object, headers?: Record<string, string>): Promise<void>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -26,6 +32,7 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
   try {
     const match = await process.waitForOutput(/Gateway listening on \S+?:(\d+)/, 20_000);
     const port = Number(match[1]);
+    const broadcastUrl = `http://127.0.0.1:${port}/_broadcast`;
     return {
       process,
       port,
@@ -33,6 +40,11 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
       async health() {
         const response = await fetch(`http://127.0.0.1:${port}/health`);
         return (await response.json()) as GatewayHealth;
+      },
+      broadcastUrl: () => broadcastUrl,
+      async publish(publication, headers = {}) {
+        const response = await fetch(broadcastUrl, { method: 'POST', headers, body: JSON.stringify(publication) });
+        assert.equal(response.status, 201, `broadcast to the gateway on port ${port}`);
       },
       stop: (signal = 'SIGTERM') => process.stop(signal),
     };

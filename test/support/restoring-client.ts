@@ -4,12 +4,10 @@
  * `history` from its last position) after a drop, the way @anycable/web does.
  */
 import assert from 'node:assert/strict';
-import { RawCableClient, type ReceivedFrame } from './cable-clients.js';
+import { isFrame, RawCableClient, type Frame } from './cable-clients.js';
 import { waitFor } from './ports.js';
 
 export const EXT_PROTOCOL = 'actioncable-v1-ext-json';
-type Frame = Record<string, unknown>;
-const isFrame = (frame: ReceivedFrame): frame is Frame => typeof frame === 'object';
 
 /** Asserts `received` is 1..count, each once, in order; else says what is wrong (duplicates, missing, out of order). */
 export function assertExactlyOnce(received: readonly number[], count: number): void {

@@ -46,6 +46,9 @@ export interface RpcScript {
   disconnect(request: DisconnectRequest, call: RecordedCall<DisconnectRequest>): Partial<DisconnectResponse> | Promise<Partial<DisconnectResponse>>;
 }
 
+/** The identifier of a `Feed` channel following `stream` (the default script subscribes it to its `stream` param). */
+export const feed = (stream: string): string => JSON.stringify({ channel: 'Feed', stream });
+
 /** The channel name in an Action Cable identifier, or '' if it is not JSON. */
 export function channelOf(identifier: string): string {
   try {
