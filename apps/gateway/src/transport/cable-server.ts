@@ -30,14 +30,27 @@ export class CableServer {
   private readonly wss: WebSocketServer;
   private readonly paths: ReadonlySet<string>;
   private readonly origins: RegExp[];
-  private readonly sockets = new Set<CableSocket>();
+  /** Every open socket by its `ws` socket: the listeners below are shared, `this` tells them which one. */
+  private readonly sockets = new Map<WebSocket, CableSocket>();
   private accepting = true;
+  // One listener of each kind for every socket, called with the socket's WebSocket as `this`: a
+  // closure per connection (with its scope, and `once`'s wrapper) cost ~0.5 KB of heap per idle
+  // connection.
+  private readonly socketErrorListener: (this: WebSocket, error: Error & { code?: string }) => void;
+  private readonly socketCloseListener: (this: WebSocket, code: number) => void;
 
   constructor(
     private readonly httpServer: HttpServer,
     private readonly options: CableServerOptions,
     private readonly context: TransportContext,
   ) {
+    const server = this;
+    this.socketErrorListener = function (error) {
+      server.socketError(this, error);
+    };
+    this.socketCloseListener = function (code) {
+      server.socketClosed(this, code);
+    };
     this.paths = new Set(options.paths);
     this.origins = compileOriginPatterns(options.allowedOrigins);
     this.wss = new WebSocketServer({
@@ -61,6 +74,11 @@ export class CableServer {
     return this.sockets.values();
   }
 
+  /** The open socket of a `ws` socket (for listeners shared by every socket). */
+  socketOf(ws: WebSocket): CableSocket | undefined {
+    return this.sockets.get(ws);
+  }
+
   /** New upgrades get 503 from now on (graceful shutdown). */
   stopAccepting(): void {
     this.accepting = false;
@@ -70,7 +88,7 @@ export class CableServer {
   close(): void {
     this.accepting = false;
     this.httpServer.off('upgrade', this.handleUpgrade);
-    for (const socket of this.sockets) socket.terminate();
+    for (const socket of this.sockets.values()) socket.terminate();
     this.wss.close();
   }
 
@@ -107,22 +125,33 @@ export class CableServer {
 
   private accept(ws: WebSocket, socket: Duplex, request: IncomingMessage): void {
     const cable = new CableSocket(randomUUID(), ws.protocol, ws, socket, handshakeOf(request, this.options.secure), this.context);
-    this.sockets.add(cable);
+    this.sockets.set(ws, cable);
     this.context.stats.connectionsTotal++;
-    ws.on('error', (error: Error & { code?: string }) => {
-      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
-        this.context.stats.oversizedFrames++;
-        this.context.logger.warn({ sid: cable.sid, limit: this.options.maxMessageSize }, 'frame over max_message_size: closing with 1009');
-      } else {
-        this.context.logger.warn({ sid: cable.sid, err: error.message, code: error.code }, 'WebSocket protocol error: closing');
-      }
-    });
-    ws.once('close', () => this.sockets.delete(cable));
+    ws.on('error', this.socketErrorListener);
+    ws.on('close', this.socketCloseListener);
     if (this.onConnection) {
       this.onConnection(cable);
     } else {
       this.context.logger.error({ sid: cable.sid }, 'no connection handler bound: closing');
       cable.close(1011);
     }
+  }
+
+  private socketError(ws: WebSocket, error: Error & { code?: string }): void {
+    const sid = this.sockets.get(ws)?.sid;
+    if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      this.context.stats.oversizedFrames++;
+      this.context.logger.warn({ sid, limit: this.options.maxMessageSize }, 'frame over max_message_size: closing with 1009');
+    } else {
+      this.context.logger.warn({ sid, err: error.message, code: error.code }, 'WebSocket protocol error: closing');
+    }
+  }
+
+  /** `ws` emits close once: the socket leaves the open set, then its session hears of it. */
+  private socketClosed(ws: WebSocket, code: number): void {
+    const cable = this.sockets.get(ws);
+    if (!cable) return;
+    this.sockets.delete(ws);
+    cable.closed(code);
   }
 }

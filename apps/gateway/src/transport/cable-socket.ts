@@ -16,6 +16,8 @@ export class CableSocket extends TransportSocket implements SessionSocket {
   readonly encoder: FrameEncoder = WS_ENCODER;
   /** The 101 answer is still corked in the socket (see CableServer.handleUpgrade). */
   private upgradeHeld = true;
+  /** Told once when the socket has closed (the adapter binds Nest's disconnect callback). */
+  private closedListener: ((reason: string) => void) | null = null;
 
   constructor(
     sid: string,
@@ -78,6 +80,18 @@ export class CableSocket extends TransportSocket implements SessionSocket {
   /** Bytes written but not yet taken by the kernel. */
   get pendingBytes(): number {
     return this.socket.writableLength;
+  }
+
+  /** Binds what is told when the socket has closed (one listener; the server calls {@link closed}). */
+  onClosed(listener: (reason: string) => void): void {
+    this.closedListener = listener;
+  }
+
+  /** The `ws` socket closed (called by CableServer, once). */
+  closed(code: number): void {
+    const listener = this.closedListener;
+    this.closedListener = null;
+    listener?.(`closed with ${code}`);
   }
 
   /** For the adapter only: the underlying `ws` socket, to bind its events. */

@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { WebSocketAdapter } from '@nestjs/common';
 import type { ClientCommand } from '#libs/protocol';
-import type { RawData } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { decodeClientCommand } from '../protocol/client-command.decoder.js';
 import { CableServer, type CableServerOptions } from './cable-server.js';
 import type { CableSocket } from './cable-socket.js';
@@ -30,13 +30,20 @@ export interface CommandSink {
  */
 export class CableWsAdapter implements WebSocketAdapter<CableServer, CableSocket> {
   private server: CableServer | null = null;
+  /** The `message` listener of every socket (`this` is its WebSocket): no closure per connection. */
+  private readonly messageListener: (this: WebSocket, data: RawData, isBinary: boolean) => void;
 
   constructor(
     private readonly httpServer: HttpServer,
     private readonly options: CableServerOptions,
     private readonly context: TransportContext,
     private readonly sink: CommandSink,
-  ) {}
+  ) {
+    const adapter = this;
+    this.messageListener = function (data, isBinary) {
+      adapter.frame(this, data, isBinary);
+    };
+  }
 
   /** The endpoint, once Nest has created it (during app init). */
   get cableServer(): CableServer {
@@ -56,7 +63,7 @@ export class CableWsAdapter implements WebSocketAdapter<CableServer, CableSocket
   }
 
   bindClientDisconnect(socket: CableSocket, callback: (reason: string) => void): void {
-    socket.raw.once('close', (code: number) => callback(`closed with ${code}`));
+    socket.onClosed(callback);
   }
 
   closeClient(socket: CableSocket): void {
@@ -65,17 +72,25 @@ export class CableWsAdapter implements WebSocketAdapter<CableServer, CableSocket
 
   /** Nest's handler list is empty (the gateway declares no `@SubscribeMessage`): frames go to the sink. */
   bindMessageHandlers(socket: CableSocket): void {
-    socket.raw.on('message', (data: RawData, isBinary: boolean) => {
-      try {
-        if (isBinary) return this.sink.invalidFrame(socket, { error: 'binary frame', size: rawSize(data) });
-        const decoded = decodeClientCommand(rawText(data));
-        if (decoded.ok) this.sink.command(socket, decoded.command);
-        else this.sink.invalidFrame(socket, { error: decoded.error, size: rawSize(data) });
-      } catch (error) {
-        // A throwing handler is a gateway bug: logged with the session's sid, the connection goes on.
-        this.context.logger.error({ sid: socket.sid, err: (error as Error)?.stack ?? String(error) }, 'gateway handler failed');
-      }
-    });
+    socket.raw.on('message', this.messageListener);
+  }
+
+  private frame(ws: WebSocket, data: RawData, isBinary: boolean): void {
+    const socket = this.server?.socketOf(ws);
+    if (!socket) {
+      // ws emits no message after close (when the socket leaves the server's set): not expected.
+      this.context.logger.debug({}, 'frame from a socket that is no longer open: ignored');
+      return;
+    }
+    try {
+      if (isBinary) return this.sink.invalidFrame(socket, { error: 'binary frame', size: rawSize(data) });
+      const decoded = decodeClientCommand(rawText(data));
+      if (decoded.ok) this.sink.command(socket, decoded.command);
+      else this.sink.invalidFrame(socket, { error: decoded.error, size: rawSize(data) });
+    } catch (error) {
+      // A throwing handler is a gateway bug: logged with the session's sid, the connection goes on.
+      this.context.logger.error({ sid: socket.sid, err: (error as Error)?.stack ?? String(error) }, 'gateway handler failed');
+    }
   }
 
   close(server: CableServer): void {
