@@ -6,3 +6,4 @@ export * from './broadcast-key.js';
 export * from './rpc-secret.js';
 export * from './signed-stream.js';
 export * from './json-fields.js';
+export * from './rpc.descriptor.js';
