@@ -15,7 +15,7 @@ import type { LiveDelivery } from './live-delivery.js';
 import { mergeState } from './request-env.js';
 import type { SessionContext } from './session-context.js';
 import type { PresenceSessionPort, SessionPresence } from './session-presence.js';
-import type { Subscription, SubscriptionSet } from './subscription-set.js';
+import { streamsOf, type Subscription, type SubscriptionSet } from './subscription-set.js';
 
 const hasEntries = (state: StringMap | null | undefined): boolean => state !== null && state !== undefined && Object.keys(state).length > 0;
 
@@ -198,7 +198,7 @@ export class ChannelCommands {
       return;
     }
     session.delivery.holdForAnswer(identifier);
-    const answer = await answerHistory(this.context.broker, identifier, [...(subscription.streams ?? [])], request);
+    const answer = await answerHistory(this.context.broker, identifier, streamsOf(subscription), request);
     if (!session.isConnected) return;
     if (answer.ok) {
       for (const frame of answer.frames) session.socket.sendText(frame);
