@@ -5,8 +5,11 @@
 // --entry bundle   dist/apps/<app>/src/main.bundle.js (what the Dockerfile, compose and `npm start` run)
 // --entry modules  dist/apps/<app>/src/main.js (tsc's output, one file per module)
 // --burners N      N busy-looping processes run meanwhile (the machine "under load")
-// Build first (npm run build). Prints one line per app and entry: median, min and max in ms.
+// Build first (npm run build). Prints one line per app and entry: median, min and max in ms, and the
+// median CPU time (user + system, from /proc) the process spent until that first 200: on a shared
+// machine the wall time grows with the load, the CPU time much less.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,6 +31,20 @@ if (values.help) {
 }
 const runs = Number(values.runs);
 const ENTRIES = { bundle: 'main.bundle.js', modules: 'main.js' };
+/** /proc/<pid>/stat counts CPU time in clock ticks of 1/100 s (USER_HZ on Linux). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** User + system CPU time of a process so far, in ms (null where /proc is not available). */
+function cpuMs(pid) {
+  try {
+    // Fields after the command name (which is in parentheses and may hold spaces): utime is the 12th, stime the 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
 /** Gives up on one start after this long (counted as a failure, not a figure). */
 const START_TIMEOUT_MS = 60_000;
 
@@ -64,7 +81,7 @@ async function measureOnce(app, entry) {
     while (performance.now() - started < START_TIMEOUT_MS) {
       if (child.exitCode !== null) throw new Error(`${app} (${entry}) exited with ${child.exitCode}: ${stderr}`);
       const ok = await fetch(url).then((response) => response.status === 200, () => false);
-      if (ok) return performance.now() - started;
+      if (ok) return { wall: performance.now() - started, cpu: cpuMs(child.pid) };
       await sleep(5);
     }
     throw new Error(`${app} (${entry}) did not answer 200 within ${START_TIMEOUT_MS} ms`);
@@ -79,12 +96,14 @@ try {
   process.stdout.write(`node ${(await new Promise((resolve) => { const c = spawn(values.node, ['--version']); let v = ''; c.stdout.on('data', (d) => (v += d)); c.on('exit', () => resolve(v.trim())); }))}, ${runs} runs, ${burners.length} CPU burners\n`);
   for (const app of values.app.split(',')) {
     for (const entry of values.entry.split(',')) {
-      const figures = [];
-      for (let run = 0; run < runs; run++) figures.push(await measureOnce(app, entry));
-      figures.sort((a, b) => a - b);
+      const samples = [];
+      for (let run = 0; run < runs; run++) samples.push(await measureOnce(app, entry));
+      const figures = samples.map((sample) => sample.wall).sort((a, b) => a - b);
       const median = figures[Math.floor(figures.length / 2)];
+      const cpu = samples.map((sample) => sample.cpu).filter((value) => value !== null).sort((a, b) => a - b);
+      const cpuPart = cpu.length > 0 ? `; CPU median ${Math.round(cpu[Math.floor(cpu.length / 2)])} ms` : '';
       process.stdout.write(
-        `${app.padEnd(8)} ${entry.padEnd(8)} start → /health 200: median ${Math.round(median)} ms (min ${Math.round(figures[0])}, max ${Math.round(figures.at(-1))})\n`,
+        `${app.padEnd(8)} ${entry.padEnd(8)} start → /health 200: median ${Math.round(median)} ms (min ${Math.round(figures[0])}, max ${Math.round(figures.at(-1))})${cpuPart}\n`,
       );
     }
   }
