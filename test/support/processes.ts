@@ -80,7 +80,7 @@ export function startProcess(command: string, args: string[], env: Record<string
 
 /**
  * Starts a built app of this repository as production runs it (`npm run start:<app>`, the Dockerfile,
- * docker-compose): `node dist/apps/<app>/src/main.bundle.js`, the one-file bundle of scripts/bundle.mjs.
+ * docker-compose): `node dist/apps/<app>/src/main.bundle.js`, the bundle of scripts/bundle.mjs (the gateway's is split into chunks).
  */
 export function startApp(app: 'gateway' | 'rpc', env: Record<string, string>): RunningProcess {
   return startProcess(process.execPath, [`dist/apps/${app}/src/main.bundle.js`], env, app);
