@@ -99,6 +99,18 @@ describe('the gateway when RPC fails, refuses or is slow', () => {
     assert.ok(Date.now() - started < 2500, 'closed at the deadline, not when the slow answer came');
   });
 
+  test('the 101 does not wait for a slow Connect: a client handshake timeout never times the RPC queue', async () => {
+    const rpc = await rpcServer({ connect: (request) => sleep(1500).then(() => DEFAULT_SCRIPT.connect(request, {} as never)) });
+    const gateway = await gatewayFor(rpc.address);
+    const started = Date.now();
+    const client = await connect(gateway.url());
+    const opened = Date.now() - started;
+    await client.waitForFrame((frame) => typeof frame === 'object' && frame.type === 'welcome', 'welcome');
+    const welcomed = Date.now() - started;
+    assert.ok(welcomed >= 1400, `the welcome came after the slow Connect (${welcomed} ms)`);
+    assert.ok(opened < welcomed - 1000, `handshake done at ${opened} ms, before the Connect answered (welcome at ${welcomed} ms)`);
+  });
+
   test('at most rpc_concurrency calls in flight; the others wait and are served', async () => {
     const rpc = await rpcServer({ connect: (request) => sleep(150).then(() => DEFAULT_SCRIPT.connect(request, {} as never)) });
     const gateway = await gatewayFor(rpc.address, { ANYCABLE_RPC_CONCURRENCY: '3' });

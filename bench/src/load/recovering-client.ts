@@ -48,7 +48,7 @@ export class RecoveringClient {
     firstUrl: number,
     private readonly protocol: RecoveryProtocol,
     expectedBroadcasts: number,
-    /** How long the WebSocket handshake may take (the gateway answers 101 with the welcome, after Connect). */
+    /** How long the WebSocket handshake may take before the attempt is given up and tried again. */
     private readonly handshakeTimeoutMs: number,
     private readonly listener: RecoveringClientListener,
   ) {

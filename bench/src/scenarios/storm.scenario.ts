@@ -15,10 +15,9 @@ import { describeErrors, sleep, tick, writeNodeLogs, type Scenario, type Scenari
 const STOP_GRACE_MS = 45_000;
 
 /**
- * How long a client waits for the WebSocket handshake. The gateway sends its 101 with the welcome,
- * after the Connect RPC, so in a storm this wait covers the Connect's queueing. @anycable/core's
- * WebSocket transport sets no timeout of its own (a browser's applies, far longer); 60 s, as the
- * connect scenario's clients. A shorter one turns slow Connects into abandoned attempts and retries.
+ * How long a client waits for the WebSocket handshake (in a storm, the accept queue's wait).
+ * @anycable/core's WebSocket transport sets no timeout of its own (a browser's applies, far
+ * longer); 60 s, as the connect scenario's clients.
  */
 const HANDSHAKE_TIMEOUT_MS = 60_000;
 

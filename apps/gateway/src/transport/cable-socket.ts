@@ -14,8 +14,6 @@ import { WS_ENCODER } from './ws-frame-encoders.js';
  */
 export class CableSocket extends TransportSocket implements SessionSocket {
   readonly encoder: FrameEncoder = WS_ENCODER;
-  /** The 101 answer is still corked in the socket (see CableServer.handleUpgrade). */
-  private upgradeHeld = true;
   /** Told once when the socket has closed (the adapter binds Nest's disconnect callback). */
   private closedListener: ((reason: string) => void) | null = null;
 
@@ -42,7 +40,6 @@ export class CableSocket extends TransportSocket implements SessionSocket {
   sendFrame(frame: Buffer): boolean {
     if (this.ws.readyState !== WebSocket.OPEN) return false;
     this.socket.write(frame);
-    if (this.upgradeHeld) this.releaseUpgrade();
     return this.withinSendBound(this.socket.writableLength);
   }
 
@@ -54,18 +51,11 @@ export class CableSocket extends TransportSocket implements SessionSocket {
 
   /** Starts the closing handshake; safe to call in any state. */
   close(code: number, reason = ''): void {
-    if (this.upgradeHeld) this.releaseUpgrade();
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code, reason);
   }
 
   terminate(): void {
     this.ws.terminate();
-  }
-
-  /** Sends the held 101 answer, with whatever was written after it, in one write. */
-  private releaseUpgrade(): void {
-    this.upgradeHeld = false;
-    this.socket.uncork();
   }
 
   /** Stops reading the socket (TCP back-pressure on a client sending faster than it is served). */
