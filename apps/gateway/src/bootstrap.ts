@@ -31,7 +31,7 @@ export async function bootstrap(config: GatewayConfig): Promise<void> {
   for (const name of config.ignoredOptions) logger.warn({ option: name }, 'option accepted for compatibility; it has no effect here');
 
   // Nest on node:http alone (NodeHttpAdapter): the gateway's endpoints need no Express.
-  const app = await NestFactory.create(await GatewayModule.forRoot(config, logger), new NodeHttpAdapter(), {
+  const app = await NestFactory.create(await GatewayModule.forRoot(config, logger), new NodeHttpAdapter(config.ws.listenBacklog), {
     logger: new PinoNestLogger(logger),
     bodyParser: false,
     abortOnError: false,

@@ -151,6 +151,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   option('ws_max_pending_size', 'int', '1048576', 'Max unsent bytes per client before it is disconnected (0 = no limit)'),
   option('max_pending_commands', 'int', '64', 'Max commands of one session waiting for their turn (extension)'),
   option('max_subscriptions_per_session', 'int', '100', 'Max subscriptions of one session; past it subscribe is rejected (0 = no limit, extension)'),
+  option('listen_backlog', 'int', '0', 'Connections waiting to be accepted (the listen backlog); 0 = the system maximum (net.core.somaxconn), as anycable-go (extension)'),
   option('gc_after_churn', 'int', '1000', 'Memory-reducing full GC once this many connections opened/closed and then 5 s without any (returns a storm\'s garbage to the OS; 0 = never) (extension)'),
   option('read_buffer_size', 'int', '1024', 'Go WebSocket read buffer', 'ignored'),
   option('write_buffer_size', 'int', '1024', 'Go WebSocket write buffer', 'ignored'),

@@ -104,6 +104,7 @@ export function buildConfig(options: ReadonlyMap<string, RawOption>): GatewayCon
       maxPendingCommands: read.int('max_pending_commands', 2),
       maxSubscriptions: read.int('max_subscriptions_per_session', 0),
       gcAfterChurn: read.int('gc_after_churn', 0),
+      listenBacklog: read.int('listen_backlog', 0),
     },
     broadcast: {
       adapters: broadcastAdapters(read),

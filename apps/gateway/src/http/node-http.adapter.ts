@@ -4,6 +4,9 @@ import { createServer as createTlsServer } from 'node:https';
 import type { NestApplicationOptions, RequestMethod } from '@nestjs/common';
 import { AbstractHttpAdapter } from '@nestjs/core';
 
+/** Asks listen(2) for the most it allows: Linux and the BSDs cap the value at their somaxconn. */
+const SYSTEM_MAXIMUM_BACKLOG = 65_535;
+
 type Handler = (request: IncomingMessage, response: ServerResponse, next: () => void) => unknown;
 type ErrorHandler = (error: unknown, request: IncomingMessage, response: ServerResponse, next: () => void) => unknown;
 
@@ -38,7 +41,11 @@ export class NodeHttpAdapter extends AbstractHttpAdapter {
   };
   private onError: ErrorHandler | null = null;
 
-  constructor() {
+  /**
+   * @param backlog connections the kernel may queue before they are accepted (`listen_backlog`;
+   *   0 asks for the system maximum: the kernel caps what it is given at net.core.somaxconn).
+   */
+  constructor(private readonly backlog = 0) {
     super({});
   }
 
@@ -47,8 +54,12 @@ export class NodeHttpAdapter extends AbstractHttpAdapter {
     this.httpServer = options?.httpsOptions ? createTlsServer(options.httpsOptions, listener) : createServer(listener);
   }
 
+  /** Nest calls it as listen(port, [host,] callback); the backlog is ours (see the constructor). */
   override listen(port: number | string, ...args: unknown[]): unknown {
-    return (this.httpServer as ReturnType<typeof createServer>).listen(port, ...(args as []));
+    const host = args.find((arg): arg is string => typeof arg === 'string');
+    const callback = args.find((arg): arg is () => void => typeof arg === 'function');
+    const backlog = this.backlog > 0 ? this.backlog : SYSTEM_MAXIMUM_BACKLOG;
+    return (this.httpServer as ReturnType<typeof createServer>).listen({ port: Number(port), host, backlog }, callback);
   }
 
   override get(path: unknown, handler?: unknown): void {
