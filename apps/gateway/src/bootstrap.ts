@@ -71,14 +71,15 @@ export async function bootstrap(config: GatewayConfig): Promise<void> {
   pings.start();
   const cableServer = adapter.cableServer;
   const stats = app.get(GatewayStats);
-  new MemoryCompactor(
+  const compactor = new MemoryCompactor(
     config.ws.gcAfterChurn,
     () => ({ accepted: stats.connectionsTotal, open: cableServer.connectionCount }),
     undefined,
     undefined,
     (churn, tookMs) => logger.info({ churn, tookMs, rssMiB: Math.round(process.memoryUsage.rss() / 2 ** 20) }, 'connection burst over: full GC (gc_after_churn)'),
     (error) => logger.warn({ err: (error as Error)?.message ?? String(error) }, 'connection burst over: the full GC failed (gc_after_churn); trying again after the next burst'),
-  ).start();
+  );
+  compactor.start();
   if (config.ws.gcAfterChurn > 0) collectStartGarbage(() => stats.connectionsTotal === 0, logger);
 
   const address = app.getHttpServer().address() as AddressInfo;
@@ -99,6 +100,7 @@ export async function bootstrap(config: GatewayConfig): Promise<void> {
     presence,
     disconnects: app.get(DisconnectQueue),
     pings,
+    compactor,
     rpc: app.get(RpcClient),
     http,
     logger,

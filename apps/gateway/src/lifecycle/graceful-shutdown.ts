@@ -11,6 +11,7 @@ import type { PingScheduler } from '../session/ping-scheduler.js';
 import type { SessionService } from '../session/session.service.js';
 import type { CableServer } from '../transport/cable-server.js';
 import type { SseEndpoint } from '../transport/sse/sse-endpoint.js';
+import type { MemoryCompactor } from './memory-compactor.js';
 
 export interface ShutdownParts {
   readonly app: INestApplication;
@@ -23,6 +24,8 @@ export interface ShutdownParts {
   readonly presence: Pick<PresenceTracker, 'stop'>;
   readonly disconnects: DisconnectQueue;
   readonly pings: PingScheduler;
+  /** gc_after_churn: stopped first, so that the closes do not start a full GC while Disconnects are flushed. */
+  readonly compactor: Pick<MemoryCompactor, 'stop'>;
   readonly rpc: RpcClient;
   readonly http: HttpEndpoints;
   readonly logger: GatewayLogger;
@@ -47,6 +50,7 @@ export async function shutDownGracefully(parts: ShutdownParts, signal: string, t
   parts.sse?.stopAccepting();
   parts.app.getHttpServer().close();
   parts.pings.stop();
+  parts.compactor.stop();
   await parts.intakes.stop();
 
   const closed = parts.sessions.shutdownAll();
