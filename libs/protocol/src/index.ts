@@ -7,3 +7,4 @@ export * from './rpc-secret.js';
 export * from './signed-stream.js';
 export * from './json-fields.js';
 export * from './rpc.descriptor.js';
+export * from './rpc-definition.js';

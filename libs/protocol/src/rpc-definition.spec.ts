@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as protoLoader from '@grpc/proto-loader';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/proto-loader';
-import { RPC_LOADER_OPTIONS, RPC_PACKAGE, RPC_PROTO_PATH, RPC_SERVICE } from '#libs/protocol';
-import { loadRpcDefinition } from './create-rpc-transport.js';
+import { loadRpcDefinition } from './rpc-definition.js';
+import { RPC_LOADER_OPTIONS, RPC_PACKAGE, RPC_PROTO_PATH, RPC_SERVICE } from './rpc.constants.js';
 
 const SERVICE = `${RPC_PACKAGE}.${RPC_SERVICE}`;
 const env = { url: 'http://example.com/cable?x=1', headers: { cookie: 'a=b', 'x-api': 'é' }, cstate: { k: 'v' }, istate: {} };
