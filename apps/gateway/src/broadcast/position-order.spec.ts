@@ -4,7 +4,7 @@ import type { Publication } from '#libs/protocol';
 import type { StreamPosition } from '../broker/broker.js';
 import { PositionOrder, type PositionOrderOptions } from './position-order.js';
 
-function ordered(windowMs = 30, maxHeld = 100, fill: PositionOrderOptions['fill'] = () => ({ ok: false, error: 'no broker here' })) {
+function ordered(windowMs = 30, maxHeld = 100, fill: PositionOrderOptions['fill'] = () => ({ ok: false, error: 'no broker here' }), now?: () => number) {
   const delivered: string[] = [];
   const order = new PositionOrder((p: Publication, position: StreamPosition | null) => delivered.push(`${p.data}@${position?.offset ?? '-'}`), {
     windowMs,
@@ -12,6 +12,7 @@ function ordered(windowMs = 30, maxHeld = 100, fill: PositionOrderOptions['fill'
     maxStreams: 10,
     isFollowed: (stream) => stream !== 'unfollowed',
     fill,
+    now,
   });
   const accept = (stream: string, offset: number | null, epoch = 'E') => order.accept({ stream, data: `${stream}${offset ?? 't'}` }, offset === null ? null : { epoch, offset });
   return { order, delivered, accept };
@@ -78,4 +79,21 @@ test('a gap that did not come in time is read from the broker and delivered in o
   accept('a', 2);
   accept('a', 5);
   assert.deepEqual(delivered.slice(4), ['a5@5'], 'the late 2 was delivered from the broker already');
+});
+
+test("at a stream's start, another gateway's earlier offset that crossed this one's first is delivered late, once; history from before is not", () => {
+  let clock = 1_000;
+  const { delivered, accept, order } = ordered(100, 100, undefined, () => clock);
+  accept('a', 2); // this gateway's own publication, delivered first
+  clock += 40;
+  accept('a', 1); // the other gateway's, registered just before: crossed in flight
+  accept('a', 1); // relayed twice (or read again): once is enough
+  assert.deepEqual(delivered, ['a2@2', 'a1@1']);
+  assert.equal(order.outOfOrder, 1);
+  accept('a', 3);
+  clock += 200;
+  accept('a', 0); // past the window: from before this gateway followed the stream, not delivered
+  assert.deepEqual(delivered, ['a2@2', 'a1@1', 'a3@3']);
+  accept('a', 2); // a duplicate of what was delivered stays dropped
+  assert.deepEqual(delivered, ['a2@2', 'a1@1', 'a3@3']);
 });

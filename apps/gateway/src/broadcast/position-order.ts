@@ -14,6 +14,11 @@ interface StreamOrder {
   filling: boolean;
   /** Offsets passed over without being delivered (the fetch failed): delivered late if they come. */
   readonly skipped: Set<number>;
+  /** The first offset delivered since this gateway tracks the stream, and when (see `accept`). */
+  readonly first: number;
+  readonly since: number;
+  /** Offsets below `first` delivered late at the stream's start (each once). */
+  readonly lateAtStart: Set<number>;
 }
 
 /** Offsets remembered as skipped per stream at most (past it the oldest are forgotten: late ones are then dropped). */
@@ -30,6 +35,8 @@ export interface PositionOrderOptions {
   readonly isFollowed: (stream: string) => boolean;
   /** Reads the stream's messages after a position from the broker (a gap that did not come in time). */
   readonly fill: (stream: string, after: StreamPosition) => Promise<HistoryRead> | HistoryRead;
+  /** The clock (ms), for tests. */
+  readonly now?: () => number;
 }
 
 /**
@@ -39,7 +46,8 @@ export interface PositionOrderOptions {
  * arrive before 7. A publication after a gap waits up to `windowMs` for the missing offsets; then
  * the gap is read from the broker's history (a relay that is slow or was lost), delivered, and
  * what waited follows. A late relay of an offset already delivered is dropped; one the broker could
- * not give is delivered late rather than lost. Unpositioned publications pass straight through.
+ * not give is delivered late rather than lost, and so is an earlier offset that crossed the first one
+ * this gateway delivered at the stream's start (within the window). Unpositioned publications pass straight through.
  * Only streams with local subscribers are tracked; a stream's state is forgotten when its last
  * local subscriber leaves or its first arrives.
  */
@@ -68,16 +76,18 @@ export class PositionOrder implements StreamInterestListener {
     let order = this.streams.get(stream);
     if (!order || order.epoch !== position.epoch) {
       if (order) this.giveUp(stream, order);
-      order = { epoch: position.epoch, last: position.offset, held: new Map(), timer: null, filling: false, skipped: new Set() };
+      const since = this.now();
+      order = { epoch: position.epoch, last: position.offset, held: new Map(), timer: null, filling: false, skipped: new Set(), first: position.offset, since, lateAtStart: new Set() };
       this.remember(stream, order);
       this.deliver(publication, position);
       return;
     }
     if (position.offset <= order.last) {
-      // Delivered already (it came from the broker when its relay was late): a duplicate.
-      if (!order.skipped.delete(position.offset)) return;
-      this.outOfOrder++;
-      this.deliver(publication, position);
+      if (order.skipped.delete(position.offset) || this.crossedAtStart(order, position.offset)) {
+        this.outOfOrder++;
+        this.deliver(publication, position);
+      }
+      // Otherwise delivered already (it came from the broker when its relay was late): a duplicate.
       return;
     }
     if (position.offset === order.last + 1 && !order.filling) {
@@ -90,6 +100,24 @@ export class PositionOrder implements StreamInterestListener {
     this.heldCount++;
     if (this.heldCount > this.options.maxHeld) this.giveUp(stream, order);
     else if (!order.timer && !order.filling) order.timer = setTimeout(() => this.fillGap(stream, order), this.options.windowMs);
+  }
+
+  /**
+   * An offset below the first one this gateway delivered for the stream, arriving within the reorder
+   * window after that: another gateway's relay that crossed this one's own publication at the
+   * stream's start (gateway A delivers its offset 2 before B's offset 1 reaches it). Nothing here
+   * delivered it, so it is delivered late rather than dropped; once (it is marked as seen). Older
+   * offsets, or later arrivals, are history from before this gateway followed the stream.
+   */
+  private crossedAtStart(order: StreamOrder, offset: number): boolean {
+    if (offset >= order.first || this.now() - order.since > this.options.windowMs) return false;
+    if (order.lateAtStart.has(offset)) return false;
+    order.lateAtStart.add(offset);
+    return true;
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
   }
 
   /** A stream followed again starts afresh: what was seen while nobody here followed it says nothing. */
