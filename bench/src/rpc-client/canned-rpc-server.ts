@@ -7,8 +7,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { RPC_LOADER_OPTIONS, RPC_PACKAGE, RPC_PROTO_PATH, RPC_SERVICE, Status, type ConnectionResponse } from '#libs/protocol';
+import { loadRpcDefinition, RPC_PACKAGE, RPC_SERVICE, Status, type ConnectionResponse } from '#libs/protocol';
 
 /** What the demo app answers a signed-in Connect with, give or take the names. */
 export const CANNED_CONNECT: ConnectionResponse = {
@@ -19,7 +18,8 @@ export const CANNED_CONNECT: ConnectionResponse = {
   env: { cstate: {}, istate: {} },
 };
 
-const definition = protoLoader.loadSync(RPC_PROTO_PATH, RPC_LOADER_OPTIONS);
+// The contract as the RPC app's own server builds it (libs/cable CableGrpcServer).
+const definition = loadRpcDefinition();
 const loaded = grpc.loadPackageDefinition(definition) as unknown as Record<string, Record<string, grpc.ServiceClientConstructor>>;
 const grpcServer = new grpc.Server();
 grpcServer.addService(loaded[RPC_PACKAGE][RPC_SERVICE].service, {

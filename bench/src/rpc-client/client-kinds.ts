@@ -1,7 +1,7 @@
 import { request as httpRequest, Agent } from 'node:http';
 import { connect as http2Connect } from 'node:http2';
-import * as protoLoader from '@grpc/proto-loader';
-import { RPC_LOADER_OPTIONS, RPC_PACKAGE, RPC_PROTO_PATH, RPC_SERVICE, type ConnectionRequest } from '#libs/protocol';
+import type { ServiceDefinition } from '@grpc/proto-loader';
+import { loadRpcDefinition, RPC_PACKAGE, RPC_SERVICE, type ConnectionRequest } from '#libs/protocol';
 import { GrpcTransport } from '../../../apps/gateway/src/rpc/grpc.transport.js';
 import { HttpTransport } from '../../../apps/gateway/src/rpc/http.transport.js';
 import type { RpcConfig } from '../../../apps/gateway/src/config/gateway-config.js';
@@ -39,7 +39,8 @@ export function makeClient(kind: ClientKind, ports: { grpc: number; http: number
   const config = rpcConfigOf([`--rpc_host=${host}`, `--rpc_concurrency=${concurrency}`, '--http_rpc_secret=bench']);
   switch (kind) {
     case 'grpc-js': {
-      const transport = new GrpcTransport(config, protoLoader.loadSync(RPC_PROTO_PATH, RPC_LOADER_OPTIONS));
+      // The definition the gateway itself loads (gateway.module.ts), so its (de)serializers are the ones measured.
+      const transport = new GrpcTransport(config, loadRpcDefinition());
       return { call: (sid) => transport.invoke('Connect', sid, REQUEST, Date.now() + DEADLINE_MS), close: () => transport.close() };
     }
     case 'http-undici': {
@@ -89,8 +90,7 @@ function nodeHttpClient(port: number, concurrency: number): { call: ConnectCall;
 
 /** gRPC framing by hand (5-byte prefix, trailers): no retries, no balancing, no reconnects — a floor, not a client. */
 function rawHttp2Client(port: number): { call: ConnectCall; close(): void } {
-  const definition = protoLoader.loadSync(RPC_PROTO_PATH, RPC_LOADER_OPTIONS);
-  const method = (definition[`${RPC_PACKAGE}.${RPC_SERVICE}`] as protoLoader.ServiceDefinition).Connect;
+  const method = (loadRpcDefinition()[`${RPC_PACKAGE}.${RPC_SERVICE}`] as ServiceDefinition).Connect;
   const session = http2Connect(`http://127.0.0.1:${port}`);
   session.on('error', (error: Error) => process.stderr.write(`http2 session: ${error.message}\n`));
   const call: ConnectCall = (sid) =>

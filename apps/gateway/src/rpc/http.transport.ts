@@ -22,9 +22,10 @@ const PROTOV_HEADER = HTTP_RPC_META_PREFIX + PROTOV_METADATA_KEY;
  * UNKNOWN, past the deadline → DEADLINE_EXCEEDED.
  *
  * The client is undici's keep-alive connection pool (at most rpc_concurrency connections, one
- * request at a time on each), driven through its dispatch API: in a connect storm it costs about
- * half the CPU per call of node:http's request/agent (24–29 µs against 55 µs on the bench machine,
- * each call one Connect answer), and every connect + subscribe makes two or three calls.
+ * request at a time on each), driven through its dispatch API: in the RPC client cost bench
+ * (`node dist/bench/src/rpc-client/rpc-client-cost-cli.js`, bench/results/rpc-client-cost.md) it
+ * costs 42 µs of CPU per call against 66 µs for node:http's request/agent, and a connect +
+ * subscribe makes two calls.
  */
 export class HttpTransport implements RpcTransport {
   private readonly pool: Pool;
