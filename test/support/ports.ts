@@ -1,8 +1,22 @@
 import { createServer, createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** A TCP port free on 127.0.0.1 at the time of the call. */
+/** Ports this test process has handed out (a few dozen at most per test file). */
+const handedOut = new Set<number>();
+
+/** A TCP port free on 127.0.0.1 at the time of the call, and not handed out before by this process. */
 export async function freePort(): Promise<number> {
+  // The OS may give the same port to two calls in a row once the probe has closed it (seen in CI:
+  // the demo test's gateway and RPC app both got 40363): never hand out a port twice per process.
+  for (;;) {
+    const port = await probePort();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+function probePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
